@@ -1,0 +1,69 @@
+# Two commands matter: `make run` and `make test`. Both set up everything they need.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+FLASK := $(BIN)/flask --app app
+LANGS := es so hmn
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve test test-pg lint fmt db-upgrade db-revision db-check seed \
+	i18n-extract i18n-update i18n-compile i18n-init clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed ## Create .venv and install the pinned requirements
+
+i18n-compile: install ## Compile the message catalogs (.po -> .mo)
+	$(BIN)/pybabel -q compile -d translations
+
+i18n-extract: install ## Extract marked strings into translations/messages.pot
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=i18n: \
+		--sort-by-file --project=minneapolis-engagement -o translations/messages.pot .
+
+i18n-update: i18n-extract ## Merge new strings into every catalog
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+i18n-init: i18n-extract ## Start a catalog for a new language: make i18n-init LANG=xx
+	$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LANG)
+
+db-upgrade: install ## Apply the migrations to DATABASE_URL (default: SQLite in instance/)
+	$(FLASK) db upgrade
+
+db-revision: install ## Autogenerate a migration: make db-revision m="what changed"
+	$(FLASK) db revision -m "$(m)"
+
+db-check: install ## Fail if the models and the migrations differ
+	$(FLASK) db check
+
+seed: db-upgrade i18n-compile ## Load the consultation, places and demo comments (idempotent)
+	$(FLASK) seed
+	$(FLASK) demo-comments 240 --publish --if-empty
+
+run: seed ## Set everything up and serve on http://127.0.0.1:5000
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install i18n-compile ## Lint and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-pg: install i18n-compile ## Run the suite against PostgreSQL: make test-pg TEST_DATABASE_URL=postgresql+psycopg://...
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
+
+clean: ## Remove the virtualenv, compiled catalogs and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find translations -name '*.mo' -delete

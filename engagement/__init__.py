@@ -1,0 +1,57 @@
+"""The Minneapolis public comment platform: create_app() builds the Flask application."""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from engagement import cli, errors, i18n
+from engagement.config import INSTANCE_PATH, PROJECT_ROOT, default_config, secret_key
+from engagement.db import db
+from engagement.extensions import babel, limiter
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(default_config())
+    app.config.from_prefixed_env()
+    app.config.from_mapping(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key()
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+    _configure_logging(app)
+    db.init_app(app)
+    i18n.init_app(app, babel)
+    limiter.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from engagement.comments.views import bp as comments
+    from engagement.consultations.views import bp as consultations
+    from engagement.health import bp as health
+
+    for blueprint in (health, consultations, comments):
+        app.register_blueprint(blueprint)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )

@@ -1,0 +1,108 @@
+"""Flask commands: database migrations, seed data, demo comments, bulk publishing."""
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from engagement.comments.demo import add_demo_comments
+from engagement.comments.models import Comment, CommentStatus
+from engagement.comments.operations import publish_all_pending
+from engagement.config import PROJECT_ROOT
+from engagement.consultations.operations import CLEARVIEW_PILOT, load_consultation
+from engagement.consultations.queries import consultation_by_slug
+from engagement.db import db
+from engagement.geography.operations import load_geography
+
+
+def alembic_config(database_url: str | None = None) -> AlembicConfig:
+    """Alembic's settings, aimed at the app's database unless another URL is given."""
+    config = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = (
+        database_url or current_app.config["SQLALCHEMY_DATABASE_URL"]
+    )
+    return config
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to REVISION (default: the newest)."""
+    command.upgrade(alembic_config(), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a new migration from the models; review it before committing."""
+    command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+@db_group.command("check")
+def db_check() -> None:
+    """Fail if the models differ from what the migrations build."""
+    command.check(alembic_config())
+
+
+@click.command("seed")
+@click.option(
+    "--consultation",
+    "consultation_file",
+    type=click.Path(path_type=Path),
+    default=CLEARVIEW_PILOT,
+    show_default=True,
+)
+def seed(consultation_file: Path) -> None:
+    """Load geography and the consultation with its topics. Running it twice changes nothing."""
+    neighborhoods = load_geography(db.session)
+    consultation = load_consultation(db.session, consultation_file)
+    db.session.commit()
+    click.echo(
+        f"Seeded {neighborhoods} neighborhoods and consultation '{consultation.slug}' "
+        f"with {len(consultation.topics)} topics."
+    )
+
+
+@click.command("demo-comments")
+@click.argument("count", type=click.IntRange(min=1))
+@click.option("--consultation", "slug", default="clearview-ai-pilot", show_default=True)
+@click.option("--publish", is_flag=True, help="Store them as published instead of pending.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the consultation has comments.")
+@click.option("--seed", "random_seed", type=int, default=2026, show_default=True)
+def demo_comments(count: int, slug: str, publish: bool, if_empty: bool, random_seed: int) -> None:
+    """Add COUNT realistic demo comments across topics, positions, places, languages, channels."""
+    consultation = consultation_by_slug(db.session, slug)
+    existing = db.session.scalar(
+        select(func.count()).where(Comment.consultation_id == consultation.id)
+    )
+    if if_empty and existing:
+        click.echo(f"'{slug}' already has {existing} comments; none added.")
+        return
+    status = CommentStatus.PUBLISHED if publish else CommentStatus.PENDING
+    added = add_demo_comments(db.session, consultation, count, status=status, seed=random_seed)
+    db.session.commit()
+    click.echo(f"Added {added} {status.value} demo comments to '{slug}'.")
+
+
+@click.command("publish-all")
+@click.option("--consultation", "slug", default=None, help="Only this consultation.")
+def publish_all(slug: str | None) -> None:
+    """Publish every pending comment without review. For demos and benchmarks only."""
+    consultation = consultation_by_slug(db.session, slug) if slug else None
+    published = publish_all_pending(db.session, consultation)
+    db.session.commit()
+    click.echo(f"Published {published} pending comments.")
+
+
+def init_app(app: Flask) -> None:
+    for cmd in (db_group, seed, demo_comments, publish_all):
+        app.cli.add_command(cmd)

@@ -1,0 +1,1 @@
+"""Residents' comments: the form, receipts and status, and the published comments anyone reads."""

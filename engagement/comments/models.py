@@ -1,0 +1,186 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engagement.consultations.models import Consultation, Topic
+from engagement.db import Base, UTCDateTime, utcnow
+from engagement.geography.models import Neighborhood
+
+BODY_MAX_LENGTH = 10_000
+DISPLAY_NAME_MAX_LENGTH = 80
+
+
+class Position(StrEnum):
+    SUPPORT = "support"
+    OPPOSE = "oppose"
+    MIXED = "mixed"
+
+
+POSITION_LABELS = {
+    Position.SUPPORT: _l("I support the pilot"),
+    Position.OPPOSE: _l("I oppose the pilot"),
+    Position.MIXED: _l("Mixed feelings or unsure"),
+}
+
+#: Short labels for lists and tables.
+POSITION_NAMES = {
+    Position.SUPPORT: _l("Support"),
+    Position.OPPOSE: _l("Oppose"),
+    Position.MIXED: _l("Mixed or unsure"),
+}
+
+
+class Residence(StrEnum):
+    MINNEAPOLIS = "minneapolis"
+    OUTSIDE = "outside"
+    UNDISCLOSED = "undisclosed"
+
+
+RESIDENCE_LABELS = {
+    Residence.OUTSIDE: _l("Outside Minneapolis"),
+    Residence.UNDISCLOSED: _l("Prefer not to say"),
+}
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    PAPER = "paper"
+    EMAIL = "email"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    STAFF_ENTRY = "staff_entry"
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Website"),
+    Channel.PAPER: _l("Paper form or letter"),
+    Channel.EMAIL: _l("E-mail"),
+    Channel.PHONE: _l("Phone or voicemail"),
+    Channel.IN_PERSON: _l("In person at a hearing"),
+    Channel.STAFF_ENTRY: _l("Entered by staff"),
+}
+
+
+class CommentStatus(StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    HIDDEN = "hidden"
+
+
+STATUS_LABELS = {
+    CommentStatus.PENDING: _l("Received, waiting for review"),
+    CommentStatus.PUBLISHED: _l("Published"),
+    CommentStatus.REJECTED: _l("Not published"),
+    CommentStatus.HIDDEN: _l("Hidden from the public list"),
+}
+
+
+class RejectionReason(StrEnum):
+    SPAM = "spam"
+    HARASSMENT = "harassment"
+    PERSONAL_INFORMATION = "personal_information"
+    OFF_TOPIC = "off_topic"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+REJECTION_REASON_LABELS = {
+    RejectionReason.SPAM: _l("Spam or advertising"),
+    RejectionReason.HARASSMENT: _l("Harassment or hate"),
+    RejectionReason.PERSONAL_INFORMATION: _l(
+        "Personal information about someone that could not be removed"
+    ),
+    RejectionReason.OFF_TOPIC: _l("Not about this consultation"),
+    RejectionReason.DUPLICATE: _l("A copy of a comment already received"),
+    RejectionReason.OTHER: _l("Another reason"),
+}
+
+comment_topics = Table(
+    "comment_topics",
+    Base.metadata,
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id"), primary_key=True, index=True),
+)
+
+
+def _enum(enum_class: type[StrEnum], name: str) -> Enum:
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(
+            "(residence = 'minneapolis') = (neighborhood_id IS NOT NULL)",
+            name="neighborhood_iff_minneapolis",
+        ),
+        CheckConstraint(
+            "status != 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"
+        ),
+        CheckConstraint("length(body) > 0", name="body_not_empty"),
+        Index("ix_comments_listing", "consultation_id", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+    #: The text exactly as received. Private once a redacted copy is published.
+    body: Mapped[str] = mapped_column(Text)
+    position: Mapped[Position] = mapped_column(_enum(Position, "position"))
+    residence: Mapped[Residence] = mapped_column(_enum(Residence, "residence"))
+    neighborhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighborhoods.id"), index=True)
+    #: The language of the site when the resident wrote (our language code, e.g. "hmn").
+    locale: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"), default=Channel.WEB)
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH))
+    #: Private: given only for status updates (Minn. Stat. § 13.356); never public or exported.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[CommentStatus] = mapped_column(
+        _enum(CommentStatus, "comment_status"), default=CommentStatus.PENDING
+    )
+    rejection_reason: Mapped[RejectionReason | None] = mapped_column(
+        _enum(RejectionReason, "rejection_reason")
+    )
+    #: The redacted copy shown to the public when moderators removed personal information.
+    published_body: Mapped[str | None] = mapped_column(Text)
+    receipt_code: Mapped[str] = mapped_column(String(14), unique=True)
+    #: SHA-256 of the canonical record of what was received (see comments.receipts).
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: One per rendered form, so a double click or a resubmission stores the comment once.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Keyed, daily-rotating hash of the client address, for abuse control; never the address.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Optimistic concurrency: a moderator's change applies only to the version they saw.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    consultation: Mapped[Consultation] = relationship()
+    neighborhood: Mapped[Neighborhood | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=comment_topics, order_by=Topic.position)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @property
+    def public_text(self) -> str:
+        return self.published_body if self.published_body is not None else self.body

@@ -1,0 +1,222 @@
+"""Receiving comments: receipts, fingerprints and the exactly-once rule."""
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engagement.comments.models import Channel, Comment, CommentStatus, Position, Residence
+from engagement.consultations.models import Consultation, Phase, Topic
+from engagement.db import utcnow
+from engagement.errors import DomainError
+from engagement.geography.models import Neighborhood
+
+#: Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or copied from paper
+#: can't be mistaken for another.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_GROUPS = 3
+RECEIPT_GROUP_LENGTH = 4
+
+
+class CommentPeriodClosed(DomainError):
+    status_code = 409
+    message = _l("The comment period for this consultation is closed, so we can't accept comments.")
+
+
+class CommentPeriodNotOpen(DomainError):
+    status_code = 409
+    message = _l("The comment period for this consultation has not opened yet.")
+
+
+class UnknownChoice(DomainError):
+    status_code = 422
+
+
+def new_receipt_code() -> str:
+    """A random code like ``7KQ2-M9XD-4RTB``: 60 bits, easy to read aloud."""
+    groups = (
+        "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_GROUP_LENGTH))
+        for _ in range(RECEIPT_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def hash_client(address: str, secret: str, day: date) -> str:
+    """A keyed hash of the client address that changes every day.
+
+    Enough to notice one client sending many comments or reports on the same day; the raw
+    address is never stored, and yesterday's hashes can't be linked to today's.
+    """
+    key = hmac.new(secret.encode(), f"client:{day.isoformat()}".encode(), hashlib.sha256).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+
+
+def canonical_record(
+    *,
+    consultation: str,
+    receipt: str,
+    received_at: datetime,
+    text: str,
+    position: Position,
+    topics: list[str],
+    neighborhood: str | None,
+    residence: Residence,
+    display_name: str | None,
+    language: str,
+    channel: Channel,
+) -> str:
+    """The canonical text of what was received, whose SHA-256 is the receipt's fingerprint.
+
+    Compact JSON with sorted keys, UTF-8, so anyone holding the receipt can recompute it.
+    """
+    record = {
+        "consultation": consultation,
+        "receipt": receipt,
+        "received_at": received_at.isoformat(timespec="seconds"),
+        "text": text,
+        "position": position.value,
+        "topics": sorted(topics),
+        "neighborhood": neighborhood,
+        "residence": residence.value,
+        "display_name": display_name,
+        "language": language,
+        "channel": channel.value,
+    }
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def received_record(comment: Comment) -> str:
+    return canonical_record(
+        consultation=comment.consultation.slug,
+        receipt=comment.receipt_code,
+        received_at=comment.submitted_at,
+        text=comment.body,
+        position=comment.position,
+        topics=[topic.slug for topic in comment.topics],
+        neighborhood=comment.neighborhood.slug if comment.neighborhood else None,
+        residence=comment.residence,
+        display_name=comment.display_name,
+        language=comment.locale,
+        channel=comment.channel,
+    )
+
+
+def fingerprint_of(record: str) -> str:
+    return hashlib.sha256(record.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CommentDraft:
+    """What a resident (or a staff member for them) sends, already checked for shape."""
+
+    body: str
+    position: Position
+    topic_slugs: list[str]
+    #: A neighborhood slug, or a Residence value for "outside" / "prefer not to say".
+    neighborhood: str
+    display_name: str | None
+    contact_email: str | None
+    locale: str
+    channel: Channel = Channel.WEB
+
+
+def submit_comment(
+    session: Session,
+    consultation: Consultation,
+    draft: CommentDraft,
+    *,
+    submission_token: str | None,
+    client_hash: str | None = None,
+    now: datetime | None = None,
+) -> Comment:
+    """Store a comment as pending and give it a receipt code and fingerprint.
+
+    Exactly once: a second call with the same submission token returns the comment stored by
+    the first, whatever the draft says (a double click, a reload, the back button).
+
+    Raises:
+        CommentPeriodNotOpen, CommentPeriodClosed: outside the consultation's comment period.
+        NotFound: a topic or neighborhood that is not on the consultation's lists.
+    """
+    if submission_token is not None:
+        existing = comment_by_submission_token(session, submission_token)
+        if existing is not None:
+            return existing
+    now = now or utcnow()
+    phase = consultation.phase_at(now)
+    if phase is Phase.UPCOMING:
+        raise CommentPeriodNotOpen
+    if phase is Phase.CLOSED:
+        raise CommentPeriodClosed
+
+    comment = Comment(
+        consultation=consultation,
+        body=draft.body,
+        position=draft.position,
+        topics=_topics(session, consultation, draft.topic_slugs),
+        display_name=draft.display_name or None,
+        contact_email=draft.contact_email or None,
+        locale=draft.locale,
+        channel=draft.channel,
+        status=CommentStatus.PENDING,
+        receipt_code=new_receipt_code(),
+        submission_token=submission_token,
+        client_hash=client_hash,
+        submitted_at=now.replace(microsecond=0),
+    )
+    _place(session, comment, draft.neighborhood)
+    comment.fingerprint = fingerprint_of(received_record(comment))
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def comment_by_submission_token(session: Session, token: str) -> Comment | None:
+    return session.scalar(select(Comment).where(Comment.submission_token == token))
+
+
+def _topics(session: Session, consultation: Consultation, slugs: list[str]) -> list[Topic]:
+    if not slugs:
+        return []
+    topics = list(
+        session.scalars(
+            select(Topic).where(Topic.consultation_id == consultation.id, Topic.slug.in_(slugs))
+        )
+    )
+    if len(topics) != len(set(slugs)):
+        raise UnknownChoice(_l("One of the topics is not on this consultation's list."))
+    return sorted(topics, key=lambda topic: topic.position)
+
+
+def _place(session: Session, comment: Comment, neighborhood: str) -> None:
+    if neighborhood in (Residence.OUTSIDE, Residence.UNDISCLOSED):
+        comment.residence = Residence(neighborhood)
+        comment.neighborhood = None
+        return
+    found = session.scalar(select(Neighborhood).where(Neighborhood.slug == neighborhood))
+    if found is None:
+        raise UnknownChoice(_l("That neighborhood is not on our list."))
+    comment.residence = Residence.MINNEAPOLIS
+    comment.neighborhood = found
+
+
+def publish_all_pending(session: Session, consultation: Consultation | None = None) -> int:
+    """Publish every pending comment at once (demos and benchmarks). Returns how many.
+
+    The moderation area will record this in its audit log as a bulk action.
+    """
+    statement = (
+        update(Comment)
+        .where(Comment.status == CommentStatus.PENDING)
+        .values(status=CommentStatus.PUBLISHED, published_at=utcnow(), version=Comment.version + 1)
+    )
+    if consultation is not None:
+        statement = statement.where(Comment.consultation_id == consultation.id)
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,176 @@
+"""Reading comments. This module owns what "published" means, for every page, tally and API."""
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from engagement.comments.models import RESIDENCE_LABELS, Comment, CommentStatus, Position
+from engagement.comments.operations import RECEIPT_ALPHABET, RECEIPT_GROUP_LENGTH, RECEIPT_GROUPS
+from engagement.consultations.models import Consultation, Topic
+from engagement.errors import NotFound
+from engagement.geography.models import Neighborhood
+from engagement.geography.queries import neighborhoods_by_community
+from engagement.i18n import translated
+
+_RECEIPT_LENGTH = RECEIPT_GROUPS * RECEIPT_GROUP_LENGTH
+#: What people type for letters that are not in the alphabet.
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+#: The one definition of a comment the public can read and the council counts.
+PUBLISHED_STATUSES = (CommentStatus.PUBLISHED,)
+
+
+def is_published() -> ColumnElement[bool]:
+    """SQL condition: the comment is public and counted (see PUBLISHED_STATUSES)."""
+    return Comment.status.in_(PUBLISHED_STATUSES)
+
+
+def is_counted(comment: Comment) -> bool:
+    """Whether this comment is in the public list and the tallies right now."""
+    return comment.status in PUBLISHED_STATUSES
+
+
+def normalize_receipt_code(typed: str) -> str | None:
+    """Turn what a resident typed ("7kq2 m9xd 4rtb", "7KQ2M9XD4RTB") into a stored code, or None."""
+    compact = re.sub(r"[\s\-_.]", "", typed.upper()).translate(_LOOKALIKES)
+    if len(compact) != _RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in compact):
+        return None
+    return "-".join(
+        compact[i : i + RECEIPT_GROUP_LENGTH]
+        for i in range(0, _RECEIPT_LENGTH, RECEIPT_GROUP_LENGTH)
+    )
+
+
+def comment_by_receipt(session: Session, typed_code: str) -> Comment:
+    """The comment a receipt code belongs to, with what its receipt page shows.
+
+    Raises:
+        NotFound: the code is malformed or belongs to no comment.
+    """
+    code = normalize_receipt_code(typed_code)
+    comment = None
+    if code is not None:
+        comment = session.scalar(
+            select(Comment)
+            .where(Comment.receipt_code == code)
+            .options(
+                joinedload(Comment.consultation),
+                joinedload(Comment.neighborhood).joinedload(Neighborhood.community),
+                selectinload(Comment.topics),
+            )
+        )
+    if comment is None:
+        raise NotFound
+    return comment
+
+
+@dataclass(frozen=True)
+class CommentFilters:
+    topic: str | None = None
+    position: Position | None = None
+    #: A neighborhood slug.
+    neighborhood: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.topic, self.position, self.neighborhood))
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    comments: list[Comment]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _filtered(consultation: Consultation, filters: CommentFilters) -> list[Any]:
+    conditions: list[Any] = [Comment.consultation_id == consultation.id, is_published()]
+    if filters.position is not None:
+        conditions.append(Comment.position == filters.position)
+    if filters.neighborhood:
+        conditions.append(
+            Comment.neighborhood_id.in_(
+                select(Neighborhood.id).where(Neighborhood.slug == filters.neighborhood)
+            )
+        )
+    if filters.topic:
+        conditions.append(
+            Comment.topics.any(
+                (Topic.slug == filters.topic) & (Topic.consultation_id == consultation.id)
+            )
+        )
+    return conditions
+
+
+def published_comments(
+    session: Session,
+    consultation: Consultation,
+    filters: CommentFilters,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+) -> CommentPage:
+    """One page of published comments, newest first, with what the list shows already loaded.
+
+    Raises:
+        NotFound: the page number is past the last page.
+    """
+    conditions = _filtered(consultation, filters)
+    total = session.scalar(select(func.count()).select_from(Comment).where(*conditions)) or 0
+    if page < 1 or (page > 1 and (page - 1) * per_page >= total):
+        raise NotFound
+    comments = session.scalars(
+        select(Comment)
+        .where(*conditions)
+        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(
+            joinedload(Comment.neighborhood).joinedload(Neighborhood.community),
+            selectinload(Comment.topics),
+        )
+    )
+    return CommentPage(list(comments), total, page, per_page)
+
+
+def published_comment(session: Session, consultation: Consultation, typed_code: str) -> Comment:
+    """One published comment of a consultation, by its receipt code (its permalink).
+
+    Raises:
+        NotFound: no published comment of this consultation has that code.
+    """
+    comment = comment_by_receipt(session, typed_code)
+    if comment.consultation_id != consultation.id or not is_counted(comment):
+        raise NotFound
+    return comment
+
+
+@dataclass(frozen=True)
+class FormChoices:
+    """(value, label) pairs for the comment form and the filters, in one language."""
+
+    topics: list[tuple[str, str]]
+    #: Community name → its neighborhoods.
+    neighborhoods: dict[str, list[tuple[str, str]]]
+    #: "Outside Minneapolis" and "Prefer not to say".
+    other_answers: list[tuple[str, Any]]
+
+
+def form_choices(session: Session, consultation: Consultation, lang: str) -> FormChoices:
+    return FormChoices(
+        topics=[(t.slug, translated(t.name, lang).text) for t in consultation.topics],
+        neighborhoods={
+            group.community: group.neighborhoods for group in neighborhoods_by_community(session)
+        },
+        other_answers=[(value.value, label) for value, label in RESIDENCE_LABELS.items()],
+    )

@@ -1,0 +1,203 @@
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from werkzeug.wrappers import Response as BaseResponse
+
+from engagement.comments.forms import (
+    CommentFilterForm,
+    CommentForm,
+    ReceiptLookupForm,
+    fill_choices,
+    submission_token_id,
+)
+from engagement.comments.models import (
+    POSITION_NAMES,
+    REJECTION_REASON_LABELS,
+    STATUS_LABELS,
+    CommentStatus,
+    Position,
+)
+from engagement.comments.operations import (
+    CommentDraft,
+    comment_by_submission_token,
+    hash_client,
+    received_record,
+    submit_comment,
+)
+from engagement.comments.queries import (
+    CommentFilters,
+    comment_by_receipt,
+    form_choices,
+    is_counted,
+    published_comment,
+    published_comments,
+)
+from engagement.consultations.queries import consultation_by_slug
+from engagement.consultations.views import render_consultation
+from engagement.db import db, utcnow
+from engagement.errors import DomainError
+from engagement.extensions import limiter
+from engagement.i18n import current_language
+
+bp = Blueprint("comments", __name__, url_prefix="/<lang>")
+
+TOO_MANY_COMMENTS = _l(
+    "You have sent several comments in a short time. Wait a few minutes, then press Send again. "
+    "Your text is kept below."
+)
+DATABASE_UNAVAILABLE = _l(
+    "We could not save your comment just now because our database did not answer. "
+    "It has NOT been received yet. Your text is kept below: wait a minute, then press Send again."
+)
+
+
+def _keep_text(message: str, status: int) -> tuple[str, int]:
+    """A page that holds everything the resident sent, ready to send again.
+
+    Used when the comment could not even be checked (database down, too many requests), so
+    that no resident loses what they wrote.
+    """
+    return render_template(
+        "comments/try_again.html", message=message, fields=request.form, status=status
+    ), status
+
+
+def _on_rate_limit(_limit: RequestLimit) -> Response:
+    page, status = _keep_text(str(TOO_MANY_COMMENTS), 429)
+    return current_app.make_response((page, status))
+
+
+@bp.post("/consultations/<slug>/comments")
+@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], on_breach=_on_rate_limit)
+def submit(slug: str) -> BaseResponse | tuple[str, int]:
+    try:
+        return _submit(slug)
+    except DBAPIError:
+        current_app.logger.exception("comment not stored: database unavailable")
+        db.session.rollback()
+        return _keep_text(str(DATABASE_UNAVAILABLE), 503)
+
+
+def _submit(slug: str) -> BaseResponse | tuple[str, int]:
+    consultation = consultation_by_slug(db.session, slug)
+    form = CommentForm()
+    fill_choices(form, form_choices(db.session, consultation, current_language()))
+    if not form.validate():
+        return render_consultation(consultation, form, status=422)
+    token = submission_token_id(form.submission_token.data)
+    draft = CommentDraft(
+        body=form.body.data,
+        position=Position(form.position.data),
+        topic_slugs=form.topics.data or [],
+        neighborhood=form.neighborhood.data,
+        display_name=form.display_name.data,
+        contact_email=form.contact_email.data,
+        locale=current_language(),
+    )
+    client = hash_client(
+        request.remote_addr or "", current_app.config["SECRET_KEY"], utcnow().date()
+    )
+    try:
+        comment = submit_comment(
+            db.session, consultation, draft, submission_token=token, client_hash=client
+        )
+        db.session.commit()
+    except IntegrityError:
+        # Two clicks raced each other: the other request stored it; show that receipt.
+        db.session.rollback()
+        comment = comment_by_submission_token(db.session, token)  # type: ignore[arg-type]
+        if comment is None:
+            raise
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error.message))
+        return render_consultation(consultation, form, status=error.status_code)
+    flash(_("Thank you. Your comment was received and stored."), "success")
+    return redirect(url_for("comments.receipt", code=comment.receipt_code), code=303)
+
+
+@bp.get("/consultations/<slug>/comments")
+def index(slug: str) -> tuple[str, int]:
+    consultation = consultation_by_slug(db.session, slug)
+    form = CommentFilterForm(request.args)
+    fill_choices(form, form_choices(db.session, consultation, current_language()))
+    if not form.validate():
+        return render_template(
+            "comments/index.html", consultation=consultation, form=form, page=None
+        ), 400
+    filters = CommentFilters(
+        topic=form.topic.data or None,
+        position=Position(form.position.data) if form.position.data else None,
+        neighborhood=form.neighborhood.data or None,
+    )
+    page = published_comments(
+        db.session,
+        consultation,
+        filters,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=current_app.config["COMMENTS_PER_PAGE"],
+    )
+    return render_template(
+        "comments/index.html",
+        consultation=consultation,
+        form=form,
+        filters=filters,
+        page=page,
+        position_names=POSITION_NAMES,
+    ), 200
+
+
+@bp.get("/consultations/<slug>/comments/<code>")
+def show(slug: str, code: str) -> str:
+    consultation = consultation_by_slug(db.session, slug)
+    comment = published_comment(db.session, consultation, code)
+    return render_template(
+        "comments/show.html",
+        consultation=consultation,
+        comment=comment,
+        position_names=POSITION_NAMES,
+    )
+
+
+@bp.get("/receipts")
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"])
+def lookup() -> BaseResponse | tuple[str, int]:
+    form = ReceiptLookupForm(request.args)
+    if request.args and form.validate():
+        try:
+            comment = comment_by_receipt(db.session, form.code.data)
+        except DomainError:
+            form.code.errors.append(
+                _("We found no comment with this code. Check it and try again.")
+            )
+        else:
+            return redirect(url_for("comments.receipt", code=comment.receipt_code))
+    return render_template("comments/lookup.html", form=form), 200 if not form.errors else 404
+
+
+@bp.get("/receipts/<code>")
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"])
+def receipt(code: str) -> str:
+    comment = comment_by_receipt(db.session, code)
+    return render_template(
+        "comments/receipt.html",
+        comment=comment,
+        record=received_record(comment),
+        status_label=STATUS_LABELS[comment.status],
+        reason_label=REJECTION_REASON_LABELS.get(comment.rejection_reason)  # type: ignore[arg-type]
+        if comment.status == CommentStatus.REJECTED
+        else None,
+        is_counted=is_counted(comment),
+        position_names=POSITION_NAMES,
+    )

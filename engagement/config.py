@@ -1,0 +1,56 @@
+"""Settings from the environment, with safe defaults for one machine."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+def secret_key(instance_path: Path = INSTANCE_PATH) -> str:
+    """Return SECRET_KEY from the environment, or one generated once and kept in instance/.
+
+    A constant key in the code would let anyone forge sessions and CSRF tokens; a key generated
+    per start would log every moderator out and void every open form at each restart.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return key
+
+
+def default_config() -> dict[str, Any]:
+    """The settings in force when nothing overrides them."""
+    return {
+        "SQLALCHEMY_DATABASE_URL": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'engagement.sqlite3'}"
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        #: Submissions per client: generous for a family sharing one connection or a library
+        #: computer, tight enough to slow a script.
+        "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "5 per minute; 40 per hour"),
+        "STATUS_LOOKUP_RATE_LIMIT": os.environ.get("STATUS_LOOKUP_RATE_LIMIT", "30 per minute"),
+        #: Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        # Residents may take a long time to write; an expired token only costs one more click,
+        # because the form comes back with their text.
+        "WTF_CSRF_TIME_LIMIT": int(timedelta(hours=8).total_seconds()),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "America/Chicago",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "COMMENTS_PER_PAGE": 20,
+    }

@@ -1,0 +1,1 @@
+"""What residents comment on, and when: consultations, their topics and their public pages."""

@@ -1,0 +1,50 @@
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engagement.consultations.models import Consultation, Topic
+
+CLEARVIEW_PILOT = Path(__file__).with_name("clearview_pilot.json")
+
+
+def load_consultation(session: Session, path: Path = CLEARVIEW_PILOT) -> Consultation:
+    """Create or update a consultation and its topics from a JSON description.
+
+    Idempotent: the same file twice leaves the database as it was. Topics missing from the file
+    are kept, since comments may already point at them.
+    """
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    consultation = session.scalar(
+        select(Consultation)
+        .where(Consultation.slug == data["slug"])
+        .options(selectinload(Consultation.topics))
+    )
+    if consultation is None:
+        consultation = Consultation(slug=data["slug"], topics=[])
+        session.add(consultation)
+    for field in ("title", "summary", "body", "responsible_body"):
+        if getattr(consultation, field, None) != data[field]:
+            setattr(consultation, field, data[field])
+    for field in ("opens_at", "closes_at", "hearing_at"):
+        moment = datetime.fromisoformat(data[field])
+        if getattr(consultation, field, None) != moment:
+            setattr(consultation, field, moment)
+    topics = {topic.slug: topic for topic in consultation.topics}
+    for position, entry in enumerate(data["topics"]):
+        topic = topics.get(entry["slug"])
+        if topic is None:
+            topic = Topic(slug=entry["slug"], consultation=consultation)
+            session.add(topic)
+        for field, value in (
+            ("name", entry["name"]),
+            ("description", entry["description"]),
+            ("position", position),
+        ):
+            if getattr(topic, field, None) != value:
+                setattr(topic, field, value)
+    session.flush()
+    return consultation

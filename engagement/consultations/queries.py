@@ -1,0 +1,50 @@
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engagement.consultations.models import Consultation
+from engagement.errors import NotFound
+
+
+def consultations_newest_first(session: Session) -> list[Consultation]:
+    return list(session.scalars(select(Consultation).order_by(Consultation.opens_at.desc())))
+
+
+def consultation_by_slug(session: Session, slug: str) -> Consultation:
+    """The consultation with its topics loaded.
+
+    Raises:
+        NotFound: no consultation has that slug.
+    """
+    consultation = session.scalar(
+        select(Consultation)
+        .where(Consultation.slug == slug)
+        .options(selectinload(Consultation.topics))
+    )
+    if consultation is None:
+        raise NotFound
+    return consultation
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    #: "heading", "paragraph" or "list"
+    kind: str
+    lines: list[str]
+
+
+def text_blocks(text: str) -> list[TextBlock]:
+    """Split a plain-text body into headings, paragraphs and lists, so no HTML is ever stored."""
+    blocks = []
+    for chunk in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.strip().split("\n") if line.strip()]
+        if not lines:
+            continue
+        if len(lines) == 1 and lines[0].startswith("## "):
+            blocks.append(TextBlock("heading", [lines[0][3:]]))
+        elif all(line.startswith("- ") for line in lines):
+            blocks.append(TextBlock("list", [line[2:] for line in lines]))
+        else:
+            blocks.append(TextBlock("paragraph", [" ".join(lines)]))
+    return blocks

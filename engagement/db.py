@@ -1,0 +1,143 @@
+"""Engine and per-request session for each app, the declarative Base, and shared column types."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no time zones; storing naive UTC and re-attaching UTC on the way out makes SQLite
+    answer exactly what PostgreSQL answers.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TranslatedText(TypeDecorator[dict[str, str]]):
+    """Text kept in every language we have it in: ``{"en": "...", "es": "..."}``.
+
+    Which language a reader sees is decided by ``engagement.i18n.translated``, the one fallback
+    rule for content from the database.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, str] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return {lang: text for lang, text in value.items() if text}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppDatabase:
+    """One app's engine and session factory (tests may rebind the factory)."""
+
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+class Database:
+    """Hands each request (or CLI command) one Session from the current app's database."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["SQLALCHEMY_DATABASE_URL"])
+        app.extensions["db"] = AppDatabase(
+            engine, sessionmaker(bind=engine, expire_on_commit=False)
+        )
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def state(self) -> AppDatabase:
+        state: AppDatabase = current_app.extensions["db"]
+        return state
+
+    @property
+    def engine(self) -> Engine:
+        return self.state.engine
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.state.sessionmaker()
+        session: Session = g.db_session
+        return session
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    def check_connection(self) -> None:
+        """Raise if the database can't answer a trivial query (used by /healthz)."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine with the settings each backend needs to behave the same under load."""
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            poolclass=StaticPool if in_memory else None,
+        )
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    # pool_pre_ping: after a database restart, stale connections are replaced instead of
+    # failing the next resident's request.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer commits; the busy timeout makes a second writer
+    # wait instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+db = Database()

@@ -1,0 +1,26 @@
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engagement.geography.models import Community, Neighborhood
+
+
+@dataclass(frozen=True)
+class CommunityGroup:
+    community: str
+    neighborhoods: list[tuple[str, str]]  # (slug, name)
+
+
+def neighborhoods_by_community(session: Session) -> list[CommunityGroup]:
+    """Every neighborhood, grouped under its community, both in alphabetical order."""
+    communities = session.scalars(
+        select(Community).options(selectinload(Community.neighborhoods)).order_by(Community.name)
+    )
+    return [
+        CommunityGroup(c.name, [(n.slug, n.name) for n in c.neighborhoods]) for c in communities
+    ]
+
+
+def neighborhood_by_slug(session: Session, slug: str) -> Neighborhood | None:
+    return session.scalar(select(Neighborhood).where(Neighborhood.slug == slug))

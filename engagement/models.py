@@ -1,0 +1,7 @@
+"""Imports every area's models, so Base.metadata knows every table (for Alembic and tests)."""
+
+from engagement.comments.models import Comment
+from engagement.consultations.models import Consultation, Topic
+from engagement.geography.models import Community, Neighborhood, Ward
+
+__all__ = ["Comment", "Community", "Consultation", "Neighborhood", "Topic", "Ward"]

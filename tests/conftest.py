@@ -1,0 +1,159 @@
+"""One app per test, on SQLite always and on PostgreSQL too when TEST_DATABASE_URL is set.
+
+SQLite: a fresh in-memory database with ``create_all`` per test. PostgreSQL: the schema is built
+once with ``alembic upgrade head`` (which proves the migrations), and each test runs inside an
+outer transaction that is rolled back, so the app's commits leave nothing behind.
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from engagement import create_app
+from engagement.cli import alembic_config
+from engagement.db import AppDatabase, Base, db
+from engagement.geography.operations import load_geography
+from tests.factories import make_consultation
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgres"] if TEST_DATABASE_URL else [])]
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        yield Backend("sqlite", "sqlite://")
+        return
+    assert TEST_DATABASE_URL
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as connection:
+        config = alembic_config(TEST_DATABASE_URL)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    yield Backend("postgres", TEST_DATABASE_URL, extra={"engine": engine})
+    engine.dispose()
+
+
+@pytest.fixture
+def app(backend: Backend, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    overrides = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URL": backend.url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+    }
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        overrides.update(marker.kwargs)
+    app = create_app(overrides)
+    state: AppDatabase = app.extensions["db"]
+    if backend.name == "sqlite":
+        Base.metadata.create_all(state.engine)
+        yield app
+        state.engine.dispose()
+        return
+    # PostgreSQL: every session of this test joins one outer transaction, rolled back at the end.
+    connection = backend.extra["engine"].connect()
+    outer = connection.begin()
+    state.sessionmaker = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield app
+    finally:
+        outer.rollback()
+        connection.close()
+        state.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def places(session: Session) -> None:
+    """The City's communities, neighborhoods and wards."""
+    load_geography(session)
+    session.commit()
+
+
+@pytest.fixture
+def consultation(session: Session, places: None) -> Any:
+    """An open consultation with three topics."""
+    consultation = make_consultation(session)
+    session.commit()
+    return consultation
+
+
+TOKEN_FIELDS = ("csrf_token", "submission_token")
+
+
+def form_tokens(html: str) -> dict[str, str]:
+    """The hidden tokens of the comment form on a rendered page."""
+    tokens = {}
+    for name in TOKEN_FIELDS:
+        match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+        assert match, f"{name} not found in the page"
+        tokens[name] = match.group(1)
+    return tokens
+
+
+class Resident:
+    """A resident using the site through the test client, as a browser would."""
+
+    def __init__(self, client: FlaskClient, slug: str, lang: str = "en") -> None:
+        self.client = client
+        self.slug = slug
+        self.lang = lang
+
+    def open_form(self) -> dict[str, str]:
+        page = self.client.get(f"/{self.lang}/consultations/{self.slug}")
+        assert page.status_code == 200
+        return form_tokens(page.get_data(as_text=True))
+
+    def submit(self, tokens: dict[str, str] | None = None, **fields: Any) -> Any:
+        data = {
+            "body": "I am worried about how long face scans would be kept.",
+            "position": "oppose",
+            "topics": ["privacy"],
+            "neighborhood": "seward",
+            "display_name": "",
+            "contact_email": "",
+            "website": "",
+            **(tokens if tokens is not None else self.open_form()),
+        }
+        data.update(fields)
+        data = {key: value for key, value in data.items() if value is not None}
+        return self.client.post(f"/{self.lang}/consultations/{self.slug}/comments", data=data)
+
+
+@pytest.fixture
+def resident(client: FlaskClient, consultation: Any) -> Resident:
+    return Resident(client, consultation.slug)
