@@ -59,7 +59,7 @@ fmt: install ## Format the code
 
 test: install i18n-compile ## Lint and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
 
 test-pg: install i18n-compile ## Run the suite against PostgreSQL: make test-pg TEST_DATABASE_URL=postgresql+psycopg://...
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest

@@ -6,6 +6,7 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from engagement.comments.demo import add_demo_comments
@@ -34,6 +35,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@with_appcontext
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Bring the database schema up to REVISION (default: the newest)."""
@@ -41,6 +43,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @db_group.command("revision")
+@with_appcontext
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Autogenerate a new migration from the models; review it before committing."""
@@ -48,12 +51,14 @@ def db_revision(message: str) -> None:
 
 
 @db_group.command("check")
+@with_appcontext
 def db_check() -> None:
     """Fail if the models differ from what the migrations build."""
     command.check(alembic_config())
 
 
 @click.command("seed")
+@with_appcontext
 @click.option(
     "--consultation",
     "consultation_file",
@@ -73,6 +78,7 @@ def seed(consultation_file: Path) -> None:
 
 
 @click.command("demo-comments")
+@with_appcontext
 @click.argument("count", type=click.IntRange(min=1))
 @click.option("--consultation", "slug", default="clearview-ai-pilot", show_default=True)
 @click.option("--publish", is_flag=True, help="Store them as published instead of pending.")
@@ -94,6 +100,7 @@ def demo_comments(count: int, slug: str, publish: bool, if_empty: bool, random_s
 
 
 @click.command("publish-all")
+@with_appcontext
 @click.option("--consultation", "slug", default=None, help="Only this consultation.")
 def publish_all(slug: str | None) -> None:
     """Publish every pending comment without review. For demos and benchmarks only."""
