@@ -7,10 +7,12 @@ language, which is how Hmong gets sound formatting without a CLDR locale.
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, Response, abort, g, redirect, request, url_for
 from flask_babel import Babel, Domain
+from werkzeug.datastructures import MultiDict
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
@@ -98,13 +100,21 @@ class LanguageDomain(Domain):
         return result
 
 
-def url_in_language(code: str, *, external: bool = False) -> str:
-    """This page's address in another language (the home page when the page has none)."""
-    endpoint = request.endpoint
-    if endpoint is None or not g.get("lang_in_url"):
-        return url_for("consultations.index", lang=code, _external=external)
-    args = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}
-    return url_for(endpoint, **args, _external=external)
+def this_page_url(lang: str | None = None, *, external: bool = False, **query: Any) -> str:
+    """This page's address, in another language and/or with some query parameters changed.
+
+    The query string is carried over as it came, never through ``url_for``'s keyword arguments,
+    so a parameter like ``_external`` or ``slug`` in the address can't change what is built.
+    Pages outside the language prefix (error pages, say) link to the home page instead.
+    """
+    lang = lang or current_language()
+    if request.endpoint is None or not g.get("lang_in_url"):
+        return url_for("consultations.index", lang=lang, _external=external)
+    path = url_for(request.endpoint, **(request.view_args or {}), lang=lang, _external=external)
+    args = MultiDict(request.args)
+    for name, value in query.items():
+        args.setlist(name, [str(value)])
+    return f"{path}?{urlencode(list(args.items(multi=True)))}" if args else path
 
 
 def _select_formatting_locale() -> str:
@@ -151,7 +161,7 @@ def init_app(app: Flask, babel: Babel) -> None:
 
     # Globals, so that macros imported without context can use them too.
     app.jinja_env.globals.update(
-        languages=LANGUAGES, translated=translated, url_in_language=url_in_language
+        languages=LANGUAGES, translated=translated, this_page_url=this_page_url
     )
 
     @app.context_processor

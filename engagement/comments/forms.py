@@ -205,8 +205,9 @@ class ReceiptLookupForm(BaseForm):
     code = StringField(
         _l("Receipt code"),
         description=_l("For example 7KQ2-M9XD-4RTB. Capital or small letters both work."),
+        filters=[clean_text],
         validators=[
-            InputRequired(message=_l("Enter the receipt code you were given.")),
+            DataRequired(message=_l("Enter the receipt code you were given.")),
             Length(max=40, message=_l("A receipt code has 12 letters and numbers.")),
         ],
     )

@@ -8,8 +8,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from engagement.comments.models import RESIDENCE_LABELS, Comment, CommentStatus, Position
-from engagement.comments.operations import RECEIPT_ALPHABET, RECEIPT_GROUP_LENGTH, RECEIPT_GROUPS
+from engagement.comments.models import (
+    REJECTION_REASON_LABELS,
+    RESIDENCE_LABELS,
+    STATUS_LABELS,
+    Comment,
+    CommentStatus,
+    Position,
+)
+from engagement.comments.operations import (
+    RECEIPT_ALPHABET,
+    RECEIPT_GROUP_LENGTH,
+    RECEIPT_GROUPS,
+    received_record,
+)
 from engagement.consultations.models import Consultation, Topic
 from engagement.errors import NotFound
 from engagement.geography.models import Neighborhood
@@ -19,6 +31,7 @@ from engagement.i18n import translated
 _RECEIPT_LENGTH = RECEIPT_GROUPS * RECEIPT_GROUP_LENGTH
 #: What people type for letters that are not in the alphabet.
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+_SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212]")
 
 
 #: The one definition of a comment the public can read and the council counts.
@@ -37,7 +50,7 @@ def is_counted(comment: Comment) -> bool:
 
 def normalize_receipt_code(typed: str) -> str | None:
     """Turn what a resident typed ("7kq2 m9xd 4rtb", "7KQ2M9XD4RTB") into a stored code, or None."""
-    compact = re.sub(r"[\s\-_.]", "", typed.upper()).translate(_LOOKALIKES)
+    compact = _SEPARATORS.sub("", typed.upper()).translate(_LOOKALIKES)
     if len(compact) != _RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in compact):
         return None
     return "-".join(
@@ -173,4 +186,41 @@ def form_choices(session: Session, consultation: Consultation, lang: str) -> For
             group.community: group.neighborhoods for group in neighborhoods_by_community(session)
         },
         other_answers=[(value.value, label) for value, label in RESIDENCE_LABELS.items()],
+    )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the receipt page shows to whoever holds the code.
+
+    Codes of published comments are public (they are the comments' permalinks and appear in the
+    open data), so the page shows a comment's text only while it is pending or public, and the
+    canonical record only while it holds nothing the public version leaves out.
+    """
+
+    comment: Comment
+    status_label: Any
+    reason_label: Any | None
+    is_counted: bool
+    text: str | None
+    record: str | None
+
+
+def receipt_by_code(session: Session, typed_code: str) -> Receipt:
+    """The receipt and status of a comment.
+
+    Raises:
+        NotFound: the code is malformed or belongs to no comment.
+    """
+    comment = comment_by_receipt(session, typed_code)
+    shows_text = comment.status in (CommentStatus.PENDING, *PUBLISHED_STATUSES)
+    return Receipt(
+        comment=comment,
+        status_label=STATUS_LABELS[comment.status],
+        reason_label=REJECTION_REASON_LABELS[comment.rejection_reason]
+        if comment.status == CommentStatus.REJECTED and comment.rejection_reason
+        else None,
+        is_counted=is_counted(comment),
+        text=comment.public_text if shows_text else None,
+        record=received_record(comment) if shows_text and comment.published_body is None else None,
     )

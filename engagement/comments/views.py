@@ -23,25 +23,21 @@ from engagement.comments.forms import (
 )
 from engagement.comments.models import (
     POSITION_NAMES,
-    REJECTION_REASON_LABELS,
-    STATUS_LABELS,
-    CommentStatus,
     Position,
 )
 from engagement.comments.operations import (
     CommentDraft,
     comment_by_submission_token,
     hash_client,
-    received_record,
     submit_comment,
 )
 from engagement.comments.queries import (
     CommentFilters,
     comment_by_receipt,
     form_choices,
-    is_counted,
     published_comment,
     published_comments,
+    receipt_by_code,
 )
 from engagement.consultations.queries import consultation_by_slug
 from engagement.consultations.views import render_consultation
@@ -174,30 +170,25 @@ def show(slug: str, code: str) -> str:
 @limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"])
 def lookup() -> BaseResponse | tuple[str, int]:
     form = ReceiptLookupForm(request.args)
-    if request.args and form.validate():
-        try:
-            comment = comment_by_receipt(db.session, form.code.data)
-        except DomainError:
-            form.code.errors.append(
-                _("We found no comment with this code. Check it and try again.")
-            )
-        else:
-            return redirect(url_for("comments.receipt", code=comment.receipt_code))
-    return render_template("comments/lookup.html", form=form), 200 if not form.errors else 404
+    if not request.args:
+        return render_template("comments/lookup.html", form=form), 200
+    if not form.validate():
+        return render_template("comments/lookup.html", form=form), 400
+    try:
+        comment = comment_by_receipt(db.session, form.code.data)
+    except DomainError:
+        form.code.errors.append(_("We found no comment with this code. Check it and try again."))
+        return render_template("comments/lookup.html", form=form), 404
+    return redirect(url_for("comments.receipt", code=comment.receipt_code))
 
 
 @bp.get("/receipts/<code>")
 @limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"])
 def receipt(code: str) -> str:
-    comment = comment_by_receipt(db.session, code)
+    receipt = receipt_by_code(db.session, code)
     return render_template(
         "comments/receipt.html",
-        comment=comment,
-        record=received_record(comment),
-        status_label=STATUS_LABELS[comment.status],
-        reason_label=REJECTION_REASON_LABELS.get(comment.rejection_reason)  # type: ignore[arg-type]
-        if comment.status == CommentStatus.REJECTED
-        else None,
-        is_counted=is_counted(comment),
+        receipt=receipt,
+        comment=receipt.comment,
         position_names=POSITION_NAMES,
     )

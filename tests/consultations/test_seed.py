@@ -64,9 +64,9 @@ def test_demo_comments_are_varied_and_publish_all_publishes_them(app: Flask, ses
     result = runner.invoke(args=["publish-all"])
     assert "Published 600 pending comments." in result.output
     session.expire_all()
-    assert session.scalar(
-        select(func.count()).where(Comment.status == CommentStatus.PUBLISHED)
-    ) == 600
+    assert (
+        session.scalar(select(func.count()).where(Comment.status == CommentStatus.PUBLISHED)) == 600
+    )
 
 
 def test_demo_comments_if_empty_adds_nothing_the_second_time(app: Flask, session: Any) -> None:
