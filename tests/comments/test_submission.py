@@ -1,6 +1,7 @@
 """A resident sends a comment: the receipt, exactly-once, and every kind of bad input."""
 
 import re
+import time
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -11,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from engagement.comments.models import Comment, CommentStatus
 from engagement.db import utcnow
-from tests.conftest import Resident
+from tests.conftest import Resident, form_tokens
 
 
 def stored(session: Any) -> list[Comment]:
@@ -288,3 +289,20 @@ def test_comment_is_recorded_in_the_language_of_the_page(
     [comment] = stored(session)
     assert comment.locale == "so"
     assert session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_expired_csrf_token_is_explained_and_the_text_kept(
+    resident: Resident, session: Any
+) -> None:
+    tokens = resident.open_form()
+    eight_hours_later = time.time() + 8 * 3600 + 60
+    with mock.patch("itsdangerous.timed.time.time", return_value=eight_hours_later):
+        response = resident.submit(tokens, body="Written slowly over a long evening")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This page was open too long or came from another site" in page
+    assert "Written slowly over a long evening" in page
+    assert stored(session) == []
+    # The page came back with a fresh token: sending again now works.
+    again = resident.submit(form_tokens(page), body="Written slowly over a long evening")
+    assert again.status_code == 303
