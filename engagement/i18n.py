@@ -6,12 +6,13 @@ language, which is how Hmong gets sound formatting without a CLDR locale.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, Response, abort, g, redirect, request, url_for
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, format_date, format_time
 from werkzeug.datastructures import MultiDict
 
 DEFAULT_LANGUAGE = "en"
@@ -23,9 +24,14 @@ class Language:
     code: str
     #: The language's name in itself, as the switcher shows it.
     native_name: str
-    #: The Babel/CLDR locale used for dates, numbers and plural rules of formatted values.
+    #: The Babel/CLDR locale used for dates and numbers.
     formatting_locale: str
+    #: Babel date and time formats: a CLDR width ("long") or a pattern of our own.
+    date_format: str = "long"
+    time_format: str = "short"
     direction: str = "ltr"
+    #: The City's free interpreted 311 line for this language, if it has one.
+    phone_line: str | None = None
 
 
 #: Adding a language: add its catalog under translations/ and one line here.
@@ -33,11 +39,13 @@ LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in (
         Language("en", "English", "en_US"),
-        Language("es", "Español", "es_US"),
-        Language("so", "Soomaali", "so"),
-        # CLDR has no Hmong locale. Hmong readers in Minnesota live with US conventions for
-        # numbers and dates, so en_US formats them; the words come from our hmn catalog.
-        Language("hmn", "Hmoob", "en_US"),
+        Language("es", "Español", "es_US", phone_line="612-673-2700"),
+        Language("so", "Soomaali", "so", phone_line="612-673-3500"),
+        # CLDR has no Hmong locale. Hmong readers in Minnesota live with US conventions, so
+        # en_US formats numbers and times; dates are all digits (11/26/2026), so that no English
+        # month name appears on a Hmong page. Words come from our hmn catalog, whose plural rule
+        # is Hmong's single form.
+        Language("hmn", "Hmoob", "en_US", date_format="M/d/yyyy", phone_line="612-673-2800"),
     )
 }
 
@@ -117,6 +125,19 @@ def this_page_url(lang: str | None = None, *, external: bool = False, **query: A
     return f"{path}?{urlencode(list(args.items(multi=True)))}" if args else path
 
 
+def local_date(moment: datetime) -> str:
+    """A date in the reader's language, in the City's time zone."""
+    return str(format_date(moment, LANGUAGES[current_language()].date_format))
+
+
+def local_datetime(moment: datetime) -> str:
+    """A date and time in the reader's language, in the City's time zone."""
+    language = LANGUAGES[current_language()]
+    return (
+        f"{format_date(moment, language.date_format)}, {format_time(moment, language.time_format)}"
+    )
+
+
 def _select_formatting_locale() -> str:
     return LANGUAGES[current_language()].formatting_locale
 
@@ -128,6 +149,14 @@ def _pull_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
         g.lang_in_url = lang in LANGUAGES
         if not g.lang_in_url:
             abort(404)
+
+
+def _language_of_unknown_page() -> None:
+    """An address that matches no page still says /so/..., so its 404 page is in Somali."""
+    if "lang" not in g and request.url_rule is None:
+        prefix = request.path.strip("/").split("/", 1)[0]
+        if prefix in LANGUAGES:
+            g.lang = prefix
 
 
 def _add_language(endpoint: str, values: dict[str, Any]) -> None:
@@ -152,6 +181,7 @@ def init_app(app: Flask, babel: Babel) -> None:
     babel.domain_instance = LanguageDomain()
     app.url_value_preprocessor(_pull_language)
     app.url_defaults(_add_language)
+    app.before_request(_language_of_unknown_page)
     app.after_request(_remember_language)
 
     @app.get("/")
@@ -163,6 +193,7 @@ def init_app(app: Flask, babel: Babel) -> None:
     app.jinja_env.globals.update(
         languages=LANGUAGES, translated=translated, this_page_url=this_page_url
     )
+    app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime)
 
     @app.context_processor
     def language_context() -> dict[str, Any]:

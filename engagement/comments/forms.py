@@ -36,6 +36,7 @@ from engagement.comments.models import (
 )
 from engagement.comments.queries import FormChoices
 from engagement.forms import UNREADABLE, BaseForm
+from engagement.i18n import LANGUAGES
 
 #: Control characters other than tab and newline: invisible, and NUL can't even be stored.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -196,6 +197,16 @@ class CommentFilterForm(BaseForm):
         default="",
         invalid_choice_message=_l("Choose a neighborhood from the list."),
     )
+    language = SelectField(
+        _l("Language of the comment"),
+        choices=[SelectChoice("", _l("All languages"))]
+        + [
+            SelectChoice(language.code, language.native_name, render_kw={"lang": language.code})
+            for language in LANGUAGES.values()
+        ],
+        default="",
+        invalid_choice_message=_l("Choose a language from the list."),
+    )
 
 
 class ReceiptLookupForm(BaseForm):
@@ -215,7 +226,11 @@ class ReceiptLookupForm(BaseForm):
 
 def fill_choices(form: CommentForm | CommentFilterForm, choices: FormChoices) -> None:
     """Give a form its topic and neighborhood choices, as the view read them."""
-    topics = [SelectChoice(value, label) for value, label in choices.topics]
+    # A topic name shown in another language than the page's carries its own lang attribute.
+    topics = [
+        SelectChoice(value, name.text, render_kw={"lang": name.lang} if name.is_fallback else {})
+        for value, name in choices.topics
+    ]
     neighborhoods = [
         SelectChoice(value, label, optgroup=community)
         for community, members in choices.neighborhoods.items()

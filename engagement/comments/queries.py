@@ -26,7 +26,7 @@ from engagement.consultations.models import Consultation, Topic
 from engagement.errors import NotFound
 from engagement.geography.models import Neighborhood
 from engagement.geography.queries import neighborhoods_by_community
-from engagement.i18n import translated
+from engagement.i18n import TranslatedValue, translated
 
 _RECEIPT_LENGTH = RECEIPT_GROUPS * RECEIPT_GROUP_LENGTH
 #: What people type for letters that are not in the alphabet.
@@ -88,10 +88,12 @@ class CommentFilters:
     position: Position | None = None
     #: A neighborhood slug.
     neighborhood: str | None = None
+    #: The language the resident wrote in (our language code).
+    language: str | None = None
 
     @property
     def active(self) -> bool:
-        return any((self.topic, self.position, self.neighborhood))
+        return any((self.topic, self.position, self.neighborhood, self.language))
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def _filtered(consultation: Consultation, filters: CommentFilters) -> list[Any]:
     conditions: list[Any] = [Comment.consultation_id == consultation.id, is_published()]
     if filters.position is not None:
         conditions.append(Comment.position == filters.position)
+    if filters.language:
+        conditions.append(Comment.locale == filters.language)
     if filters.neighborhood:
         conditions.append(
             Comment.neighborhood_id.in_(
@@ -172,7 +176,8 @@ def published_comment(session: Session, consultation: Consultation, typed_code: 
 class FormChoices:
     """(value, label) pairs for the comment form and the filters, in one language."""
 
-    topics: list[tuple[str, str]]
+    #: Topic slug → its name in the reader's language (or marked as a fallback).
+    topics: list[tuple[str, TranslatedValue]]
     #: Community name → its neighborhoods.
     neighborhoods: dict[str, list[tuple[str, str]]]
     #: "Outside Minneapolis" and "Prefer not to say".
@@ -181,7 +186,7 @@ class FormChoices:
 
 def form_choices(session: Session, consultation: Consultation, lang: str) -> FormChoices:
     return FormChoices(
-        topics=[(t.slug, translated(t.name, lang).text) for t in consultation.topics],
+        topics=[(t.slug, translated(t.name, lang)) for t in consultation.topics],
         neighborhoods={
             group.community: group.neighborhoods for group in neighborhoods_by_community(session)
         },

@@ -136,6 +136,7 @@ def index(slug: str) -> tuple[str, int]:
         topic=form.topic.data or None,
         position=Position(form.position.data) if form.position.data else None,
         neighborhood=form.neighborhood.data or None,
+        language=form.language.data or None,
     )
     page = published_comments(
         db.session,

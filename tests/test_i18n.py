@@ -1,0 +1,282 @@
+"""Languages: complete catalogs, no string that escaped translation, and room for a fifth language.
+
+The pseudo-locale test renders every page with a generated catalog that marks every translated
+string (⟦...⟧). Any visible English left on a page is a string that never went through gettext.
+"""
+
+import contextlib
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from engagement import create_app, i18n
+from engagement.comments.models import CommentStatus
+from engagement.config import PROJECT_ROOT
+from engagement.db import AppDatabase, Base
+from engagement.geography.models import Community, Neighborhood
+from engagement.geography.operations import load_geography
+from tests.factories import make_comment, make_consultation
+
+TRANSLATIONS = PROJECT_ROOT / "translations"
+CATALOG_LANGUAGES = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+@pytest.fixture(scope="session")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """What extraction finds in the code today, as `make i18n-extract` would write it."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l",
+         "-k", "lazy_gettext", "--add-comments=i18n:", "-o", str(pot), str(PROJECT_ROOT)]
+    )  # fmt: skip
+    with pot.open("rb") as source:
+        return read_po(source)
+
+
+def catalog(lang: str) -> Catalog:
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=None)
+
+
+def ids(message: Any) -> tuple[str, ...]:
+    return tuple(message.id) if isinstance(message.id, tuple | list) else (message.id,)
+
+
+@pytest.mark.parametrize("lang", CATALOG_LANGUAGES)
+def test_catalog_has_every_string_the_code_uses(extracted: Catalog, lang: str) -> None:
+    have = {ids(message) for message in catalog(lang) if message.id}
+    missing = [ids(message)[0] for message in extracted if message.id and ids(message) not in have]
+    assert missing == [], f"run `make i18n-update` and translate: {missing[:5]}"
+
+
+@pytest.mark.parametrize("lang", CATALOG_LANGUAGES)
+def test_catalog_is_fully_translated_without_fuzzy_entries(lang: str) -> None:
+    untranslated, fuzzy = [], []
+    for message in catalog(lang):
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+        if not all(strings):
+            untranslated.append(ids(message)[0])
+        if message.fuzzy:
+            fuzzy.append(ids(message)[0])
+    assert untranslated == []
+    assert fuzzy == []
+
+
+@pytest.mark.parametrize("lang", CATALOG_LANGUAGES)
+def test_translations_keep_their_placeholders(lang: str) -> None:
+    wrong = []
+    for message in catalog(lang):
+        if not message.id:
+            continue
+        expected = set(PLACEHOLDER.findall(" ".join(ids(message))))
+        strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+        for string in strings:
+            # A plural form may leave out the count where the language names it another way.
+            found = set(PLACEHOLDER.findall(string))
+            if not found <= expected or (len(strings) == 1 and found != expected):
+                wrong.append((ids(message)[0], string))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("lang", "forms"), [("es", 3), ("so", 2), ("hmn", 1)])
+def test_plural_forms_fit_the_language(lang: str, forms: int) -> None:
+    po = catalog(lang)
+    assert po.num_plurals == forms
+    for message in po:
+        if message.pluralizable:
+            assert len(message.string) == forms, message.id
+
+
+# --- the pseudo-locale ---------------------------------------------------------------------
+
+PSEUDO = "xx"
+_ACCENTED = str.maketrans("aeiouAEIOUcnyCNY", "áéîõüÁÉÎÕÜçñýÇÑÝ")
+
+
+def pseudo(text: str) -> str:
+    """⟦Áccéñtéd⟧ text with its placeholders intact."""
+    parts = re.split(r"(%\(\w+\)[sd]|%%)", text)
+    return "⟦" + "".join(p if p.startswith("%") else p.translate(_ACCENTED) for p in parts) + "⟧"
+
+
+@pytest.fixture
+def pseudo_app(
+    extracted: Catalog, tmp_path: Path, backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    """The app with a fifth language: one catalog and one line of configuration."""
+    po = Catalog(locale="en", domain="messages")
+    for message in extracted:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            po.add(message.id, tuple(pseudo(s) for s in message.id))
+        else:
+            po.add(message.id, pseudo(message.id))
+    folder = tmp_path / PSEUDO / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.po").open("wb") as out:
+        write_po(out, po)
+    with (folder / "messages.mo").open("wb") as out:
+        write_mo(out, po)
+    monkeypatch.setitem(i18n.LANGUAGES, PSEUDO, i18n.Language(PSEUDO, "Pseudo", "en_US"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "pseudo",
+            "SQLALCHEMY_DATABASE_URL": "sqlite://",
+            "SERVER_NAME": "localhost",
+            "BABEL_TRANSLATION_DIRECTORIES": f"{tmp_path};{TRANSLATIONS}",
+            "COMMENT_RATE_LIMIT": "1 per hour",
+        }
+    )
+    state: AppDatabase = app.extensions["db"]
+    Base.metadata.create_all(state.engine)
+    yield app
+    state.engine.dispose()
+
+
+class VisibleText(HTMLParser):
+    """Text a reader sees or hears, with the language it is declared in."""
+
+    HIDDEN = {"script", "style", "pre", "code", "time"}
+    VOID = {"meta", "link", "input", "br", "img", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, str | None]] = []
+        self.found: list[tuple[str, str]] = []  # (language, text)
+
+    def lang(self) -> str:
+        return next((lang for _, lang in reversed(self.stack) if lang), "")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        lang = attributes.get("lang")
+        for name in ("title", "alt", "placeholder", "aria-label"):
+            if attributes.get(name):
+                self.found.append((lang or self.lang(), attributes[name] or ""))
+        if tag in ("button", "input") and attributes.get("type") in ("submit", "button"):
+            if attributes.get("value"):
+                self.found.append((lang or self.lang(), attributes["value"] or ""))
+        if tag not in self.VOID:
+            self.stack.append((tag, lang))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if any(tag in self.HIDDEN for tag, _ in self.stack):
+            return
+        if data.strip():
+            self.found.append((self.lang(), data.strip()))
+
+
+def untranslated_text(page: str, data: set[str]) -> list[str]:
+    parser = VisibleText()
+    parser.feed(page)
+    leaks = []
+    for lang, text in parser.found:
+        if lang != PSEUDO:
+            continue
+        rest = text
+        for value in sorted(data, key=len, reverse=True):
+            rest = rest.replace(value, "")
+        # Pseudo-translation accents every vowel, so a plain one is text that escaped gettext
+        # (a sentence split around a placeholder shows up as several accented pieces).
+        if re.search(r"[aeiouAEIOU]", rest):
+            leaks.append(text)
+    return leaks
+
+
+def pages_to_check(client: FlaskClient, slug: str, code: str) -> list[tuple[str, str, Any]]:
+    """(method, path, response) for every kind of page, errors included."""
+    base = f"/{PSEUDO}"
+    comments = f"{base}/consultations/{slug}/comments"
+    gets = [
+        f"{base}/",
+        f"{base}/consultations/{slug}",
+        comments,
+        f"{comments}?topic=zz",  # filters with an error
+        f"{comments}/{code}",
+        f"{base}/receipts",
+        f"{base}/receipts?code=7KQ2-M9XD-4RTB",  # unknown code
+        f"{base}/receipts?code=",  # empty code
+        f"{base}/receipts/{code}",
+        f"{base}/no-such-page",
+    ]
+    pages = [("GET", path, client.get(path)) for path in gets]
+    pages.append(("POST", comments, client.post(comments, data={})))  # the form with errors
+    # The rate limit is 1 per hour here: the second send gets the "too many" page.
+    pages.append(("POST", comments, client.post(comments, data={"body": "x"})))
+    return pages
+
+
+def test_pseudo_locale_finds_no_untranslated_text(pseudo_app: Flask) -> None:
+    with pseudo_app.app_context():
+        from engagement.db import db
+
+        load_geography(db.session)
+        consultation = make_consultation(db.session)
+        comment = make_comment(db.session, consultation, status=CommentStatus.PUBLISHED)
+        db.session.commit()
+        data = {
+            *db.session.scalars(select(Neighborhood.name)),
+            *db.session.scalars(select(Community.name)),
+            comment.receipt_code,
+            "Pseudo",  # the language's own name in the switcher
+            # Content with no pseudo translation falls back to English by design (marked with
+            # lang="en" where markup allows; a <title> can't carry it).
+            consultation.title["en"],
+        }
+        slug, code = consultation.slug, comment.receipt_code
+    client = pseudo_app.test_client()
+    urls = pseudo_app.url_map.bind("localhost")
+    covered, statuses = set(), set()
+    for method, path, response in pages_to_check(client, slug, code):
+        assert response.status_code < 500, path
+        page = response.get_data(as_text=True)
+        assert f'<html lang="{PSEUDO}"' in page, path
+        assert untranslated_text(page, data) == [], path
+        statuses.add(response.status_code)
+        with contextlib.suppress(HTTPException):
+            covered.add(urls.match(path.split("?")[0], method=method)[0])
+    assert {200, 400, 404, 422, 429} <= statuses
+    expected = {
+        rule.endpoint
+        for rule in pseudo_app.url_map.iter_rules()
+        if "lang" in rule.arguments and "GET" in (rule.methods or ())
+    }
+    assert expected <= covered, f"pages the pseudo-locale test does not visit: {expected - covered}"
+
+
+def test_a_fifth_language_is_one_catalog_and_one_line(pseudo_app: Flask) -> None:
+    with pseudo_app.app_context():
+        from engagement.db import db
+
+        make_consultation(db.session)
+        db.session.commit()
+    client = pseudo_app.test_client()
+    page = client.get(f"/{PSEUDO}/").get_data(as_text=True)
+    assert f'<html lang="{PSEUDO}"' in page
+    assert pseudo("Have your say") in page
+    assert f'hreflang="{PSEUDO}"' in client.get("/en/").get_data(as_text=True)
+    newcomer = pseudo_app.test_client()
+    response = newcomer.get("/", headers={"Accept-Language": f"{PSEUDO},en;q=0.5"})
+    assert response.headers["Location"].endswith(f"/{PSEUDO}/")
