@@ -153,8 +153,8 @@ def pseudo_app(
 class VisibleText(HTMLParser):
     """Text a reader sees or hears, with the language it is declared in."""
 
-    HIDDEN = {"script", "style", "pre", "code", "time"}
-    VOID = {"meta", "link", "input", "br", "img", "hr"}
+    HIDDEN = frozenset({"script", "style", "pre", "code", "time"})
+    VOID = frozenset({"meta", "link", "input", "br", "img", "hr"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -170,9 +170,9 @@ class VisibleText(HTMLParser):
         for name in ("title", "alt", "placeholder", "aria-label"):
             if attributes.get(name):
                 self.found.append((lang or self.lang(), attributes[name] or ""))
-        if tag in ("button", "input") and attributes.get("type") in ("submit", "button"):
-            if attributes.get("value"):
-                self.found.append((lang or self.lang(), attributes["value"] or ""))
+        is_button = tag in ("button", "input") and attributes.get("type") in ("submit", "button")
+        if is_button and attributes.get("value"):
+            self.found.append((lang or self.lang(), attributes["value"] or ""))
         if tag not in self.VOID:
             self.stack.append((tag, lang))
 
