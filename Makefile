@@ -28,7 +28,7 @@ i18n-extract: install ## Extract marked strings into translations/messages.pot
 		--sort-by-file --project=minneapolis-engagement -o translations/messages.pot .
 
 i18n-update: i18n-extract ## Merge new strings into every catalog
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 i18n-init: i18n-extract ## Start a catalog for a new language: make i18n-init LANG=xx
 	$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LANG)
