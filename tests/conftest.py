@@ -54,7 +54,15 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 
 
 @pytest.fixture
-def app(backend: Backend, request: pytest.FixtureRequest) -> Iterator[Flask]:
+def app_overrides() -> dict[str, Any]:
+    """Extra settings for the app; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    backend: Backend, request: pytest.FixtureRequest, app_overrides: dict[str, Any]
+) -> Iterator[Flask]:
     overrides = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -65,6 +73,7 @@ def app(backend: Backend, request: pytest.FixtureRequest) -> Iterator[Flask]:
     marker = request.node.get_closest_marker("config")
     if marker:
         overrides.update(marker.kwargs)
+    overrides.update(app_overrides)
     app = create_app(overrides)
     state: AppDatabase = app.extensions["db"]
     if backend.name == "sqlite":

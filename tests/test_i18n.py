@@ -6,7 +6,6 @@ string (⟦...⟧). Any visible English left on a page is a string that never we
 
 import contextlib
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engagement import create_app, i18n
+from engagement import i18n
 from engagement.comments.models import CommentStatus
 from engagement.config import PROJECT_ROOT
-from engagement.db import AppDatabase, Base
 from engagement.geography.models import Community, Neighborhood
 from engagement.geography.operations import load_geography
 from tests.factories import make_comment, make_consultation
@@ -115,10 +113,10 @@ def pseudo(text: str) -> str:
 
 
 @pytest.fixture
-def pseudo_app(
-    extracted: Catalog, tmp_path: Path, backend: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Flask]:
-    """The app with a fifth language: one catalog and one line of configuration."""
+def app_overrides(
+    extracted: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """A fifth language for the app: one catalog and one line of configuration."""
     po = Catalog(locale="en", domain="messages")
     for message in extracted:
         if not message.id:
@@ -134,20 +132,10 @@ def pseudo_app(
     with (folder / "messages.mo").open("wb") as out:
         write_mo(out, po)
     monkeypatch.setitem(i18n.LANGUAGES, PSEUDO, i18n.Language(PSEUDO, "Pseudo", "en_US"))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "pseudo",
-            "SQLALCHEMY_DATABASE_URL": "sqlite://",
-            "SERVER_NAME": "localhost",
-            "BABEL_TRANSLATION_DIRECTORIES": f"{tmp_path};{TRANSLATIONS}",
-            "COMMENT_RATE_LIMIT": "1 per hour",
-        }
-    )
-    state: AppDatabase = app.extensions["db"]
-    Base.metadata.create_all(state.engine)
-    yield app
-    state.engine.dispose()
+    return {
+        "BABEL_TRANSLATION_DIRECTORIES": f"{tmp_path};{TRANSLATIONS}",
+        "COMMENT_RATE_LIMIT": "1 per hour",
+    }
 
 
 class VisibleText(HTMLParser):
@@ -228,26 +216,23 @@ def pages_to_check(client: FlaskClient, slug: str, code: str) -> list[tuple[str,
     return pages
 
 
-def test_pseudo_locale_finds_no_untranslated_text(pseudo_app: Flask) -> None:
-    with pseudo_app.app_context():
-        from engagement.db import db
-
-        load_geography(db.session)
-        consultation = make_consultation(db.session)
-        comment = make_comment(db.session, consultation, status=CommentStatus.PUBLISHED)
-        db.session.commit()
-        data = {
-            *db.session.scalars(select(Neighborhood.name)),
-            *db.session.scalars(select(Community.name)),
-            comment.receipt_code,
-            "Pseudo",  # the language's own name in the switcher
-            # Content with no pseudo translation falls back to English by design (marked with
-            # lang="en" where markup allows; a <title> can't carry it).
-            consultation.title["en"],
-        }
-        slug, code = consultation.slug, comment.receipt_code
-    client = pseudo_app.test_client()
-    urls = pseudo_app.url_map.bind("localhost")
+def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> None:
+    load_geography(session)
+    consultation = make_consultation(session)
+    comment = make_comment(session, consultation, status=CommentStatus.PUBLISHED)
+    session.commit()
+    data = {
+        *session.scalars(select(Neighborhood.name)),
+        *session.scalars(select(Community.name)),
+        comment.receipt_code,
+        "Pseudo",  # the language's own name in the switcher
+        # Content with no pseudo translation falls back to English by design (marked with
+        # lang="en" where markup allows; a <title> can't carry it).
+        consultation.title["en"],
+    }
+    slug, code = consultation.slug, comment.receipt_code
+    client = app.test_client()
+    urls = app.url_map.bind("localhost")
     covered, statuses = set(), set()
     for method, path, response in pages_to_check(client, slug, code):
         assert response.status_code < 500, path
@@ -260,23 +245,20 @@ def test_pseudo_locale_finds_no_untranslated_text(pseudo_app: Flask) -> None:
     assert {200, 400, 404, 422, 429} <= statuses
     expected = {
         rule.endpoint
-        for rule in pseudo_app.url_map.iter_rules()
+        for rule in app.url_map.iter_rules()
         if "lang" in rule.arguments and "GET" in (rule.methods or ())
     }
     assert expected <= covered, f"pages the pseudo-locale test does not visit: {expected - covered}"
 
 
-def test_a_fifth_language_is_one_catalog_and_one_line(pseudo_app: Flask) -> None:
-    with pseudo_app.app_context():
-        from engagement.db import db
-
-        make_consultation(db.session)
-        db.session.commit()
-    client = pseudo_app.test_client()
+def test_a_fifth_language_is_one_catalog_and_one_line(app: Flask, session: Any) -> None:
+    make_consultation(session)
+    session.commit()
+    client = app.test_client()
     page = client.get(f"/{PSEUDO}/").get_data(as_text=True)
     assert f'<html lang="{PSEUDO}"' in page
     assert pseudo("Have your say") in page
     assert f'hreflang="{PSEUDO}"' in client.get("/en/").get_data(as_text=True)
-    newcomer = pseudo_app.test_client()
+    newcomer = app.test_client()
     response = newcomer.get("/", headers={"Accept-Language": f"{PSEUDO},en;q=0.5"})
     assert response.headers["Location"].endswith(f"/{PSEUDO}/")
