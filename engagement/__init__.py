@@ -8,9 +8,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engagement import cli, errors, i18n
+from engagement.auth import views as auth
 from engagement.config import INSTANCE_PATH, PROJECT_ROOT, default_config, secret_key
 from engagement.db import db
-from engagement.extensions import babel, limiter
+from engagement.extensions import babel, limiter, login_manager
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app, babel)
     limiter.init_app(app)
+    auth.init_app(app, login_manager)
     _register_blueprints(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -45,8 +47,9 @@ def _register_blueprints(app: Flask) -> None:
     from engagement.comments.views import bp as comments
     from engagement.consultations.views import bp as consultations
     from engagement.health import bp as health
+    from engagement.moderation.views import bp as moderation
 
-    for blueprint in (health, consultations, comments):
+    for blueprint in (health, consultations, comments, auth.bp, moderation):
         app.register_blueprint(blueprint)
 
 

@@ -1,5 +1,6 @@
-"""Flask commands: database migrations, seed data, demo comments, bulk publishing."""
+"""Flask commands: database migrations, seed data, demo comments, bulk publishing, staff."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -9,14 +10,17 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from engagement.auth.models import ROLE_LABELS, StaffRole
+from engagement.auth.operations import create_staff, deactivate_staff
 from engagement.comments.demo import add_demo_comments
 from engagement.comments.models import Comment, CommentStatus
-from engagement.comments.operations import publish_all_pending
 from engagement.config import PROJECT_ROOT
 from engagement.consultations.operations import CLEARVIEW_PILOT, load_consultation
 from engagement.consultations.queries import consultation_by_slug
 from engagement.db import db
+from engagement.errors import DomainError
 from engagement.geography.operations import load_geography
+from engagement.moderation.operations import publish_all_pending
 
 
 def alembic_config(database_url: str | None = None) -> AlembicConfig:
@@ -110,6 +114,46 @@ def publish_all(slug: str | None) -> None:
     click.echo(f"Published {published} pending comments.")
 
 
+@click.group("staff")
+def staff_group() -> None:
+    """Staff accounts: create and deactivate."""
+
+
+def _read_password() -> str:
+    """Asked twice, unseen, at a terminal; one line from standard input when piped."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@staff_group.command("create")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(list(StaffRole), case_sensitive=False), required=True)
+@click.option("--name", "display_name", default=None, help="Shown to colleagues in the logs.")
+def staff_create(email: str, role: StaffRole, display_name: str | None) -> None:
+    """Open a staff account for EMAIL. The password is asked for, or read from standard input."""
+    try:
+        user = create_staff(db.session, email, role, _read_password(), display_name)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} ({ROLE_LABELS[user.role]}).")
+
+
+@staff_group.command("deactivate")
+@with_appcontext
+@click.argument("email")
+def staff_deactivate(email: str) -> None:
+    """Close the account of EMAIL: it can no longer sign in, and open sessions end."""
+    try:
+        user = deactivate_staff(db.session, email)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}.")
+
+
 def init_app(app: Flask) -> None:
-    for cmd in (db_group, seed, demo_comments, publish_all):
+    for cmd in (db_group, seed, demo_comments, publish_all, staff_group):
         app.cli.add_command(cmd)

@@ -40,12 +40,18 @@ def default_config() -> dict[str, Any]:
         #: computer, tight enough to slow a script.
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "5 per minute; 40 per hour"),
         "STATUS_LOOKUP_RATE_LIMIT": os.environ.get("STATUS_LOOKUP_RATE_LIMIT", "30 per minute"),
+        #: Sign-in attempts per client, on top of the lock after five wrong passwords per account:
+        #: this one slows a script trying one password on many accounts.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         #: Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
         # Residents may take a long time to write; an expired token only costs one more click,
         # because the form comes back with their text.
         "WTF_CSRF_TIME_LIMIT": int(timedelta(hours=8).total_seconds()),
+        # A staff session lasts a working day at most: the signed cookie is refused 8 hours
+        # after it was last written.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
@@ -53,4 +59,15 @@ def default_config() -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "America/Chicago",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "COMMENTS_PER_PAGE": 20,
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour"),
+        #: Without MAIL_SERVER, messages are written to MAIL_OUTBOX instead of being sent.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Minneapolis public comment <no-reply@localhost>"
+        ),
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", str(INSTANCE_PATH / "outbox")),
     }

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -62,6 +63,21 @@ class TranslatedText(TypeDecorator[dict[str, str]]):
         if value is None:
             return None
         return {lang: text for lang, text in value.items() if text}
+
+
+def enum_column(enum_class: type[StrEnum], name: str) -> Enum:
+    """A vocabulary column stored as its values in a VARCHAR, the same on SQLite and PostgreSQL.
+
+    Storing values (not member names) keeps the data readable and lets a label change freely;
+    no native enum type means adding a member needs no ALTER TYPE.
+    """
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def utcnow() -> datetime:
@@ -124,6 +140,7 @@ def make_engine(url: str) -> Engine:
             poolclass=StaticPool if in_memory else None,
         )
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     # pool_pre_ping: after a database restart, stale connections are replaced instead of
     # failing the next resident's request.
@@ -131,6 +148,9 @@ def make_engine(url: str) -> Engine:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
+    # SAVEPOINTs (one bulk decision per comment) behave as on PostgreSQL.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; the busy timeout makes a second writer
     # wait instead of failing with "database is locked".
@@ -138,6 +158,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 db = Database()

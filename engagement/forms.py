@@ -18,6 +18,7 @@ BUILT_IN_MESSAGES = (
     _l("Invalid choice(s): one or more data inputs could not be coerced."),
     _l("Not a valid integer value."),
     _l("Invalid email address."),
+    _l("Not a valid date value."),
 )
 
 #: Flask-WTF reports CSRF failures in English with no translation hook; we say it our way.

@@ -5,6 +5,8 @@ Catalogs are chosen by our language code; dates and numbers by a Babel locale we
 language, which is how Hmong gets sound formatting without a CLDR locale.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -123,6 +125,21 @@ def this_page_url(lang: str | None = None, *, external: bool = False, **query: A
     for name, value in query.items():
         args.setlist(name, [str(value)])
     return f"{path}?{urlencode(list(args.items(multi=True)))}" if args else path
+
+
+@contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Render text in another language for a while (an e-mail to a resident, a marker in their
+    comment), inside the current app context."""
+    previous = g.get("lang")
+    g.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    try:
+        yield
+    finally:
+        if previous is None:
+            g.pop("lang", None)
+        else:
+            g.lang = previous
 
 
 def local_date(moment: datetime) -> str:

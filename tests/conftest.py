@@ -7,18 +7,20 @@ outer transaction that is rolled back, so the app's commits leave nothing behind
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from alembic import command
-from flask import Flask
-from flask.testing import FlaskClient
+from flask import Flask, g
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engagement import create_app
+from engagement.auth.models import StaffRole, StaffUser
+from engagement.auth.operations import create_staff
 from engagement.cli import alembic_config
 from engagement.db import AppDatabase, Base, db
 from engagement.geography.operations import load_geography
@@ -75,6 +77,7 @@ def app(
         overrides.update(marker.kwargs)
     overrides.update(app_overrides)
     app = create_app(overrides)
+    app.before_request(_forget_who_the_last_request_was)
     state: AppDatabase = app.extensions["db"]
     if backend.name == "sqlite":
         Base.metadata.create_all(state.engine)
@@ -95,6 +98,18 @@ def app(
         state.engine.dispose()
 
 
+def _forget_who_the_last_request_was() -> None:
+    """Each request finds its staff member and CSRF token in its own cookie, as in production.
+
+    The ``session`` fixture holds an app context open, and Flask lets the test client's requests
+    share it, so ``g`` outlives a request. Flask-Login caches the signed-in user there, and
+    Flask-WTF the signed CSRF token: left alone, a second client would inherit the first one's
+    sign-in, and get a token its own session can't vouch for.
+    """
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     with app.app_context():
@@ -104,6 +119,11 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
 
 
 @pytest.fixture
@@ -166,3 +186,38 @@ class Resident:
 @pytest.fixture
 def resident(client: FlaskClient, consultation: Any) -> Resident:
     return Resident(client, consultation.slug)
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the (first) form on a rendered page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', html)
+    assert match, "csrf_token not found in the page"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str, lang: str = "en", **query: str) -> Any:
+    """Sign in through the form, as a browser would: open the page, then send it."""
+    path = f"/{lang}/staff/login"
+    page = client.get(path, query_string=query)
+    assert page.status_code == 200
+    data = {"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+    return client.post(path, query_string=query, data=data)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, session: Session) -> Callable[..., StaffUser]:
+    """``login_as("moderator")``: a new active account with that role, signed in on ``client``."""
+
+    def login(role: str, email: str | None = None) -> StaffUser:
+        user = create_staff(
+            session, email or f"{role}@minneapolismn.gov", StaffRole(role), STAFF_PASSWORD
+        )
+        session.commit()
+        response = sign_in(client, user.email, STAFF_PASSWORD)
+        assert response.status_code == 303, response.text
+        return user
+
+    return login

@@ -21,15 +21,19 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from engagement import i18n
+from engagement.auth.models import StaffRole
+from engagement.auth.operations import create_staff
 from engagement.comments.models import CommentStatus
 from engagement.config import PROJECT_ROOT
 from engagement.geography.models import Community, Neighborhood
 from engagement.geography.operations import load_geography
+from tests.conftest import STAFF_PASSWORD, sign_in
 from tests.factories import make_comment, make_consultation
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 CATALOG_LANGUAGES = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+STAFF_EMAIL = "pseudo.staff@example.org"
 
 
 @pytest.fixture(scope="session")
@@ -193,7 +197,9 @@ def untranslated_text(page: str, data: set[str]) -> list[str]:
     return leaks
 
 
-def pages_to_check(client: FlaskClient, slug: str, code: str) -> list[tuple[str, str, Any]]:
+def pages_to_check(
+    client: FlaskClient, slug: str, code: str, pending_id: int, code_id: int
+) -> list[tuple[str, str, Any]]:
     """(method, path, response) for every kind of page, errors included."""
     base = f"/{PSEUDO}"
     comments = f"{base}/consultations/{slug}/comments"
@@ -213,6 +219,32 @@ def pages_to_check(client: FlaskClient, slug: str, code: str) -> list[tuple[str,
     pages.append(("POST", comments, client.post(comments, data={})))  # the form with errors
     # The rate limit is 1 per hour here: the second send gets the "too many" page.
     pages.append(("POST", comments, client.post(comments, data={"body": "x"})))
+    staff = f"{base}/staff"
+    pages.append(("GET", f"{staff}/login", client.get(f"{staff}/login")))
+    pages.append(("POST", f"{staff}/login", client.post(f"{staff}/login", data={})))
+    pages.append(("POST", f"{staff}/login", sign_in(client, STAFF_EMAIL, "wrong", lang=PSEUDO)))
+    # Signed in from here on: the staff pages, and the menu with its staff link.
+    sign_in(client, STAFF_EMAIL, STAFF_PASSWORD, lang=PSEUDO)
+    pages.append(("GET", f"{staff}/", client.get(f"{staff}/")))
+    moderation = f"{staff}/moderation"
+    for path in (
+        f"{moderation}/",
+        f"{moderation}/?language=zz",  # filter error
+        f"{moderation}/comments/{pending_id}",
+        f"{moderation}/comments/{code_id}",  # a published comment: hide, keep
+        f"{moderation}/enter",
+        f"{moderation}/log.csv",
+        f"{base}/consultations/{slug}/moderation",
+        f"{comments}/{code}/report",
+    ):
+        response = client.get(path)
+        response.get_data()  # read a streamed answer (the CSV) while its request is current
+        pages.append(("GET", path, response))
+    review = f"{moderation}/comments/{pending_id}"
+    pages.append(("POST", f"{review}/redact", client.post(f"{review}/redact", data={})))
+    pages.append(("POST", f"{review}/reject", client.post(f"{review}/reject", data={})))
+    pages.append(("POST", f"{moderation}/enter", client.post(f"{moderation}/enter", data={})))
+    pages.append(("POST", f"{comments}/{code}/report", client.post(f"{comments}/{code}/report")))
     return pages
 
 
@@ -220,11 +252,17 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
     load_geography(session)
     consultation = make_consultation(session)
     comment = make_comment(session, consultation, status=CommentStatus.PUBLISHED)
+    pending = make_comment(
+        session, consultation, status=CommentStatus.PENDING, body="Call 612-555-0199 now please"
+    )
+    staff = create_staff(session, STAFF_EMAIL, StaffRole.ADMIN, STAFF_PASSWORD, "Pseudo Staff")
     session.commit()
     data = {
+        staff.display_name,
         *session.scalars(select(Neighborhood.name)),
         *session.scalars(select(Community.name)),
         comment.receipt_code,
+        pending.receipt_code,
         "Pseudo",  # the language's own name in the switcher
         # Content with no pseudo translation falls back to English by design (marked with
         # lang="en" where markup allows; a <title> can't carry it).
@@ -234,11 +272,14 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
     client = app.test_client()
     urls = app.url_map.bind("localhost")
     covered, statuses = set(), set()
-    for method, path, response in pages_to_check(client, slug, code):
+    for method, path, response in pages_to_check(client, slug, code, pending.id, comment.id):
         assert response.status_code < 500, path
         page = response.get_data(as_text=True)
-        assert f'<html lang="{PSEUDO}"' in page, path
-        assert untranslated_text(page, data) == [], path
+        if response.mimetype == "text/csv":
+            assert "⟦" in page.partition("\n")[0], (path, page[:200], response.status_code)
+        else:
+            assert f'<html lang="{PSEUDO}"' in page, path
+            assert untranslated_text(page, data) == [], path
         statuses.add(response.status_code)
         with contextlib.suppress(HTTPException):
             covered.add(urls.match(path.split("?")[0], method=method)[0])

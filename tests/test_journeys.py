@@ -9,12 +9,12 @@ import pytest
 from babel.support import Translations
 from flask import Flask
 
-from engagement.comments.operations import publish_all_pending
 from engagement.config import PROJECT_ROOT
 from engagement.consultations.operations import load_consultation
 from engagement.db import utcnow
 from engagement.geography.operations import load_geography
 from engagement.i18n import LANGUAGES
+from engagement.moderation.operations import publish_all_pending
 from tests.conftest import Resident
 
 

@@ -22,6 +22,8 @@ from engagement.comments.operations import canonical_record, fingerprint_of, new
 from engagement.consultations.models import Consultation, Topic
 from engagement.db import utcnow
 from engagement.geography.models import Neighborhood
+from engagement.moderation.flags import Flag, detect_flags, flags_of
+from engagement.moderation.models import CommentFlag
 
 CORPUS = Path(__file__).with_name("demo_corpus.json")
 BATCH = 5_000
@@ -48,6 +50,13 @@ DISPLAY_NAMES = [
 ]
 #: Share of comments that are copies of a campaign letter, with small edits.
 CAMPAIGN_SHARE = 0.06
+#: Share of comments with personal information in them, for moderators to redact.
+PERSONAL_SHARE = 0.04
+PERSONAL_DETAILS = [
+    "You can reach me at 612-555-01{n:02d} if you want to talk.",
+    "An officer parked outside {n}21 Cedar Ave S for hours last week.",
+    "Write to me at neighbor{n}@example.org with any questions.",
+]
 
 
 def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -86,8 +95,8 @@ def demo_rows(
     status: CommentStatus,
     seed: int,
     now: datetime,
-) -> Iterator[tuple[dict[str, Any], list[int]]]:
-    """(comment row, topic ids) pairs for bulk insertion."""
+) -> Iterator[tuple[dict[str, Any], list[int], list[Flag]]]:
+    """(comment row, topic ids, automatic flags) for bulk insertion."""
     rng = random.Random(seed)
     corpus = json.loads(CORPUS.read_text(encoding="utf-8"))
     topic_by_slug = {topic.slug: topic for topic in topics}
@@ -103,6 +112,9 @@ def demo_rows(
             body = _campaign_copy(rng, corpus["campaign_letters"][letter_position])
         else:
             body = _composed(rng, corpus[language], chosen, position.value)
+        personal = rng.random() < PERSONAL_SHARE
+        if personal:
+            body += " " + rng.choice(PERSONAL_DETAILS).format(n=rng.randrange(10, 100))
         roll = rng.random()
         if roll < 0.05:
             residence, neighborhood = Residence.OUTSIDE, None
@@ -145,7 +157,11 @@ def demo_rows(
             "published_at": submitted_at if status == CommentStatus.PUBLISHED else None,
             "version": 1,
         }
-        yield row, [topic_by_slug[slug].id for slug in chosen]
+        # The corpus itself carries no personal information, links or threats, so only the
+        # comments given a personal detail above need flags (computing them all would make a
+        # million demo comments several minutes slower).
+        flags = flags_of(detect_flags(body, language)) if personal else []
+        yield row, [topic_by_slug[slug].id for slug in chosen], flags
 
 
 def add_demo_comments(
@@ -164,17 +180,24 @@ def add_demo_comments(
     )
     added = 0
     while True:
-        batch = [pair for _, pair in zip(range(BATCH), rows, strict=False)]
+        batch = [item for _, item in zip(range(BATCH), rows, strict=False)]
         if not batch:
             return added
         ids = session.scalars(
             insert(Comment).returning(Comment.id, sort_by_parameter_order=True),
-            [row for row, _ in batch],
+            [row for row, _, _ in batch],
         ).all()
         links = [
             {"comment_id": comment_id, "topic_id": topic_id}
-            for comment_id, (_, topic_ids) in zip(ids, batch, strict=True)
+            for comment_id, (_, topic_ids, _) in zip(ids, batch, strict=True)
             for topic_id in topic_ids
         ]
         session.execute(insert(comment_topics), links)
+        flagged = [
+            {"comment_id": comment_id, "flag": flag}
+            for comment_id, (_, _, flags) in zip(ids, batch, strict=True)
+            for flag in flags
+        ]
+        if flagged:
+            session.execute(insert(CommentFlag), flagged)
         added += len(batch)

@@ -4,9 +4,9 @@ from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engagement.consultations.models import Consultation, Topic
-from engagement.db import Base, UTCDateTime, utcnow
+from engagement.db import Base, UTCDateTime, enum_column, utcnow
 from engagement.geography.models import Neighborhood
 
 BODY_MAX_LENGTH = 10_000
@@ -118,16 +118,6 @@ comment_topics = Table(
 )
 
 
-def _enum(enum_class: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
@@ -146,20 +136,20 @@ class Comment(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
     #: The text exactly as received. Private once a redacted copy is published.
     body: Mapped[str] = mapped_column(Text)
-    position: Mapped[Position] = mapped_column(_enum(Position, "position"))
-    residence: Mapped[Residence] = mapped_column(_enum(Residence, "residence"))
+    position: Mapped[Position] = mapped_column(enum_column(Position, "position"))
+    residence: Mapped[Residence] = mapped_column(enum_column(Residence, "residence"))
     neighborhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighborhoods.id"), index=True)
     #: The language of the site when the resident wrote (our language code, e.g. "hmn").
     locale: Mapped[str] = mapped_column(String(10))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"), default=Channel.WEB)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"), default=Channel.WEB)
     display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH))
     #: Private: given only for status updates (Minn. Stat. § 13.356); never public or exported.
     contact_email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[CommentStatus] = mapped_column(
-        _enum(CommentStatus, "comment_status"), default=CommentStatus.PENDING
+        enum_column(CommentStatus, "comment_status"), default=CommentStatus.PENDING
     )
     rejection_reason: Mapped[RejectionReason | None] = mapped_column(
-        _enum(RejectionReason, "rejection_reason")
+        enum_column(RejectionReason, "rejection_reason")
     )
     #: The redacted copy shown to the public when moderators removed personal information.
     published_body: Mapped[str | None] = mapped_column(Text)
@@ -172,6 +162,14 @@ class Comment(Base):
     client_hash: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The marked spans [start, end) of ``body`` that ``published_body`` replaces.
+    redactions: Mapped[list[list[int]] | None] = mapped_column(JSON)
+    #: 1 puts the comment first in the moderation queue (a possible threat).
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The staff member who typed in a comment received on paper, by phone, e-mail or in person.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    #: Where a staff-entered comment came from (a scan number, a voicemail id...).
+    source_reference: Mapped[str | None] = mapped_column(String(200))
     #: Optimistic concurrency: a moderator's change applies only to the version they saw.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engagement.comments.models import Channel, Comment, CommentStatus, Position, Residence
@@ -16,6 +16,8 @@ from engagement.consultations.models import Consultation, Phase, Topic
 from engagement.db import utcnow
 from engagement.errors import DomainError
 from engagement.geography.models import Neighborhood
+from engagement.moderation.flags import Flag, detect_flags, flags_of
+from engagement.moderation.models import CommentFlag
 
 #: Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or copied from paper
 #: can't be mistaken for another.
@@ -174,7 +176,16 @@ def submit_comment(
     comment.fingerprint = fingerprint_of(received_record(comment))
     session.add(comment)
     session.flush()
+    _flag(session, comment)
     return comment
+
+
+def _flag(session: Session, comment: Comment) -> None:
+    """Raise the automatic flags moderators see; a possible threat goes first in line."""
+    flags = flags_of(detect_flags(comment.body, comment.locale))
+    session.add_all(CommentFlag(comment_id=comment.id, flag=flag) for flag in flags)
+    comment.priority = 1 if Flag.THREAT in flags else 0
+    session.flush()
 
 
 def comment_by_submission_token(session: Session, token: str) -> Comment | None:
@@ -204,19 +215,3 @@ def _place(session: Session, comment: Comment, neighborhood: str) -> None:
         raise UnknownChoice(_l("That neighborhood is not on our list."))
     comment.residence = Residence.MINNEAPOLIS
     comment.neighborhood = found
-
-
-def publish_all_pending(session: Session, consultation: Consultation | None = None) -> int:
-    """Publish every pending comment at once (demos and benchmarks). Returns how many.
-
-    The moderation area will record this in its audit log as a bulk action.
-    """
-    statement = (
-        update(Comment)
-        .where(Comment.status == CommentStatus.PENDING)
-        .values(status=CommentStatus.PUBLISHED, published_at=utcnow(), version=Comment.version + 1)
-    )
-    if consultation is not None:
-        statement = statement.where(Comment.consultation_id == consultation.id)
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]

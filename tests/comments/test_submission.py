@@ -298,11 +298,11 @@ def test_expired_csrf_token_is_explained_and_the_text_kept(
     eight_hours_later = time.time() + 8 * 3600 + 60
     with mock.patch("itsdangerous.timed.time.time", return_value=eight_hours_later):
         response = resident.submit(tokens, body="Written slowly over a long evening")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "This page was open too long or came from another site" in page
-    assert "Written slowly over a long evening" in page
-    assert stored(session) == []
-    # The page came back with a fresh token: sending again now works.
-    again = resident.submit(form_tokens(page), body="Written slowly over a long evening")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "This page was open too long or came from another site" in page
+        assert "Written slowly over a long evening" in page
+        assert stored(session) == []
+        # The page came back with a fresh token: sending again now works.
+        again = resident.submit(form_tokens(page), body="Written slowly over a long evening")
     assert again.status_code == 303

@@ -1,0 +1,1 @@
+"""Moderation: the staff queue, decisions with reasons, redaction, reports and the audit log."""

@@ -1,0 +1,155 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from engagement.comments.forms import CommentForm, clean_text
+from engagement.comments.models import (
+    CHANNEL_LABELS,
+    REJECTION_REASON_LABELS,
+    Channel,
+    RejectionReason,
+)
+from engagement.forms import BaseForm
+from engagement.i18n import LANGUAGES
+from engagement.moderation.flags import FLAG_LABELS, Flag
+from engagement.moderation.models import REPORT_REASON_LABELS, ReportReason
+
+NOTE_LENGTH = Length(max=2000, message=_l("Keep the note under 2,000 characters."))
+
+
+class QueueFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    consultation = SelectField(_l("Consultation"), choices=[], default="")
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("", _l("All languages"))]
+        + [
+            SelectChoice(code, lang.native_name, render_kw={"lang": code})
+            for code, lang in LANGUAGES.items()
+        ],
+        default="",
+    )
+    neighborhood = SelectField(_l("Neighborhood"), choices=[], default="")
+    flag = SelectField(
+        _l("Flag"),
+        choices=[SelectChoice("", _l("Any or none"))]
+        + [SelectChoice(flag.value, FLAG_LABELS[flag]) for flag in Flag],
+        default="",
+    )
+    channel = SelectField(
+        _l("Channel"),
+        choices=[SelectChoice("", _l("All channels"))]
+        + [SelectChoice(channel.value, CHANNEL_LABELS[channel]) for channel in Channel],
+        default="",
+    )
+
+
+class DecisionForm(BaseForm):
+    """Publish, keep published, or restore: the version the moderator saw is all it carries."""
+
+    version = IntegerField(validators=[InputRequired()])
+
+
+class RejectForm(DecisionForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(r.value, REJECTION_REASON_LABELS[r]) for r in RejectionReason],
+        validators=[InputRequired(message=_l("Choose a reason."))],
+        invalid_choice_message=_l("Choose a reason from the list."),
+    )
+    note = TextAreaField(
+        _l("Note (required for \u201canother reason\u201d)"),
+        filters=[clean_text],
+        validators=[Optional(), NOTE_LENGTH],
+    )
+
+
+class HideForm(DecisionForm):
+    note = TextAreaField(
+        _l("Why it is hidden"), filters=[clean_text], validators=[Optional(), NOTE_LENGTH]
+    )
+
+
+class RedactForm(DecisionForm):
+    suggested = SelectMultipleField(
+        _l("Suggested parts to remove"),
+        description=_l("Found automatically: phone numbers, e-mail and street addresses, plates."),
+        choices=[],
+        validate_choice=False,
+    )
+    phrases = TextAreaField(
+        _l("Other text to remove, one piece per line"),
+        description=_l(
+            "Copy the exact words, for example a name. Every place they appear is removed."
+        ),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class BulkForm(BaseForm):
+    #: "comment id:version" for each ticked comment.
+    selected = SelectMultipleField(_l("Selected comments"), choices=[], validate_choice=False)
+    reason = SelectField(
+        _l("Reason for rejecting the selected comments"),
+        choices=[SelectChoice("", _l("Choose a reason"))]
+        + [SelectChoice(r.value, REJECTION_REASON_LABELS[r]) for r in RejectionReason],
+        default="",
+    )
+    note = TextAreaField(_l("Note"), filters=[clean_text], validators=[Optional(), NOTE_LENGTH])
+
+
+class StaffEntryForm(CommentForm):
+    """A comment that came on paper, by phone or e-mail, or at a hearing, typed in by staff."""
+
+    website = None
+    submission_token = None
+    consultation = SelectField(
+        _l("Consultation"),
+        choices=[],
+        validators=[InputRequired(message=_l("Choose the consultation."))],
+        invalid_choice_message=_l("Choose a consultation from the list."),
+    )
+    channel = SelectField(
+        _l("How it was received"),
+        choices=[
+            SelectChoice(c.value, CHANNEL_LABELS[c])
+            for c in (Channel.PAPER, Channel.PHONE, Channel.EMAIL, Channel.IN_PERSON)
+        ],
+        validators=[InputRequired(message=_l("Choose how the comment was received."))],
+        invalid_choice_message=_l("Choose a channel from the list."),
+    )
+    received_on = DateField(
+        _l("Date received"),
+        validators=[DataRequired(message=_l("Give the date the comment was received."))],
+        format="%Y-%m-%d",
+    )
+    source = TextAreaField(
+        _l("Source document (optional)"),
+        description=_l("For example a scan number, a voicemail id or the hearing sign-up number."),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=200, message=_l("Keep it under 200 characters."))],
+    )
+
+
+class ReportForm(BaseForm):
+    reason = SelectField(
+        _l("What is wrong with this comment?"),
+        choices=[SelectChoice(r.value, REPORT_REASON_LABELS[r]) for r in ReportReason],
+        validators=[InputRequired(message=_l("Choose what is wrong."))],
+        invalid_choice_message=_l("Choose a reason from the list."),
+    )
+    note = TextAreaField(
+        _l("Anything moderators should know (optional)"),
+        filters=[clean_text],
+        validators=[Optional(), NOTE_LENGTH],
+    )
