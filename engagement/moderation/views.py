@@ -53,7 +53,7 @@ from engagement.moderation.forms import (
     ReportForm,
     StaffEntryForm,
 )
-from engagement.moderation.models import ACTION_LABELS, REPORT_REASON_LABELS
+from engagement.moderation.models import ACTION_LABELS, REPORT_REASON_LABELS, ReportReason
 from engagement.moderation.notifications import notify_outcome
 from engagement.moderation.operations import (
     REDACTION_MARKER,
@@ -107,7 +107,7 @@ def report(slug: str, code: str) -> BaseResponse | tuple[str, int]:
         client = hash_client(
             request.remote_addr or "", current_app.config["SECRET_KEY"], utcnow().date()
         )
-        report_comment(db.session, comment, form.reason.data, form.note.data, client)
+        report_comment(db.session, comment, ReportReason(form.reason.data), form.note.data, client)
         db.session.commit()
         flash(_("Thank you. Moderators will look at this comment again."), "success")
         return redirect(url_for("comments.index", slug=slug))
