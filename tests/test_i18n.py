@@ -236,6 +236,8 @@ def pages_to_check(
         f"{moderation}/log.csv",
         f"{base}/consultations/{slug}/moderation",
         f"{comments}/{code}/report",
+        f"{staff}/accounts",
+        f"{staff}/consultations/{slug}",
     ):
         response = client.get(path)
         response.get_data()  # read a streamed answer (the CSV) while its request is current
@@ -245,6 +247,8 @@ def pages_to_check(
     pages.append(("POST", f"{review}/reject", client.post(f"{review}/reject", data={})))
     pages.append(("POST", f"{moderation}/enter", client.post(f"{moderation}/enter", data={})))
     pages.append(("POST", f"{comments}/{code}/report", client.post(f"{comments}/{code}/report")))
+    for path in (f"{staff}/accounts", f"{staff}/consultations/{slug}"):
+        pages.append(("POST", path, client.post(path, data={})))
     return pages
 
 
@@ -259,6 +263,7 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
     session.commit()
     data = {
         staff.display_name,
+        staff.email,
         *session.scalars(select(Neighborhood.name)),
         *session.scalars(select(Community.name)),
         comment.receipt_code,

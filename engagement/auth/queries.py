@@ -16,3 +16,10 @@ def active_staff(session: Session, user_id: int) -> StaffUser | None:
     return session.scalar(
         select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True))
     )
+
+
+def all_staff(session: Session) -> list[StaffUser]:
+    """Every staff account, active ones first, for the administrators' list."""
+    return list(
+        session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email))
+    )

@@ -21,13 +21,16 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response as BaseResponse
 
-from engagement.auth.forms import LoginForm, LogoutForm
-from engagement.auth.models import ROLE_LABELS, StaffUser
-from engagement.auth.operations import LoginFailed, authenticate
-from engagement.auth.policies import can_moderate, can_read_reports
-from engagement.auth.queries import active_staff
+from engagement.auth.forms import DeactivateForm, LoginForm, LogoutForm, NewStaffForm
+from engagement.auth.models import ROLE_LABELS, StaffRole, StaffUser
+from engagement.auth.operations import LoginFailed, authenticate, create_staff, deactivate_staff
+from engagement.auth.policies import can_administer, can_moderate, can_read_reports, require_role
+from engagement.auth.queries import active_staff, all_staff
+from engagement.consultations.queries import consultations_newest_first
 from engagement.db import db, utcnow
+from engagement.errors import DomainError
 from engagement.extensions import limiter
+from engagement.i18n import translated
 
 bp = Blueprint("auth", __name__, url_prefix="/<lang>/staff")
 
@@ -137,4 +140,53 @@ def home() -> str:
         logout_form=LogoutForm(),
         can_moderate=can_moderate(current_user),
         can_read_reports=can_read_reports(current_user),
+        can_administer=can_administer(current_user),
+        consultations=[
+            (c.slug, translated(c.title).text) for c in consultations_newest_first(db.session)
+        ],
     )
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@require_role(StaffRole.ADMIN)
+def accounts() -> BaseResponse | tuple[str, int]:
+    form = NewStaffForm()
+    if request.method == "POST" and form.validate():
+        try:
+            user = create_staff(
+                db.session, form.email.data, StaffRole(form.role.data), form.password.data,
+                form.display_name.data or None,
+            )  # fmt: skip
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            flash(_("Account opened for %(name)s.", name=user.display_name), "success")
+            return redirect(url_for("auth.accounts"), code=303)
+    status = 422 if form.errors else 200
+    return render_template(
+        "auth/accounts.html",
+        form=form,
+        staff=all_staff(db.session),
+        deactivate=DeactivateForm(formdata=None),
+        role_labels=ROLE_LABELS,
+    ), status
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@require_role(StaffRole.ADMIN)
+def deactivate(user_id: int) -> BaseResponse:
+    form = DeactivateForm()
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    if not form.validate():
+        flash(_("The form had expired. Please try again."), "error")
+    elif user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+    else:
+        deactivate_staff(db.session, user.email)
+        db.session.commit()
+        flash(_("%(name)s can no longer sign in.", name=user.display_name), "success")
+    return redirect(url_for("auth.accounts"), code=303)

@@ -3,10 +3,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engagement.consultations.models import Consultation, Topic
+from engagement.errors import DomainError
 
 CLEARVIEW_PILOT = Path(__file__).with_name("clearview_pilot.json")
 
@@ -46,5 +48,33 @@ def load_consultation(session: Session, path: Path = CLEARVIEW_PILOT) -> Consult
         ):
             if getattr(topic, field, None) != value:
                 setattr(topic, field, value)
+    session.flush()
+    return consultation
+
+
+class PeriodOutOfOrder(DomainError):
+    message = _l("The comment period must close after it opens.")
+
+
+def reschedule(
+    session: Session,
+    consultation: Consultation,
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    hearing_at: datetime | None,
+) -> Consultation:
+    """Change when comments open and close and when the hearing is.
+
+    Whether residents can comment follows from these dates alone, so this is how staff open,
+    extend or close a comment period, without a deploy.
+
+    Raises:
+        PeriodOutOfOrder: the period would close before it opens.
+    """
+    if closes_at <= opens_at:
+        raise PeriodOutOfOrder
+    consultation.opens_at, consultation.closes_at = opens_at, closes_at
+    consultation.hearing_at = hearing_at
     session.flush()
     return consultation

@@ -1,5 +1,12 @@
-from flask import Blueprint, render_template
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from engagement.auth.models import StaffRole
+from engagement.auth.policies import require_role
 from engagement.comments.forms import (
     CommentForm,
     fill_choices,
@@ -7,16 +14,21 @@ from engagement.comments.forms import (
     submission_token_id,
 )
 from engagement.comments.queries import form_choices
+from engagement.consultations.forms import ScheduleForm
 from engagement.consultations.models import PHASE_LABELS, Consultation
+from engagement.consultations.operations import reschedule
 from engagement.consultations.queries import (
     consultation_by_slug,
     consultations_newest_first,
     text_blocks,
 )
 from engagement.db import db, utcnow
+from engagement.errors import DomainError
 from engagement.i18n import current_language, translated
 
 bp = Blueprint("consultations", __name__, url_prefix="/<lang>")
+
+CITY_TIME = ZoneInfo("America/Chicago")
 
 
 @bp.get("/")
@@ -33,6 +45,47 @@ def index() -> str:
 def show(slug: str) -> tuple[str, int]:
     consultation = consultation_by_slug(db.session, slug)
     return render_consultation(consultation, CommentForm())
+
+
+@bp.route("/staff/consultations/<slug>", methods=["GET", "POST"])
+@require_role(StaffRole.ADMIN)
+def settings(slug: str) -> BaseResponse | tuple[str, int]:
+    consultation = consultation_by_slug(db.session, slug)
+    form = ScheduleForm(
+        data={
+            "opens_at": _city_time(consultation.opens_at),
+            "closes_at": _city_time(consultation.closes_at),
+            "hearing_at": _city_time(consultation.hearing_at),
+        }
+        if request.method == "GET"
+        else None
+    )
+    if request.method == "POST" and form.validate():
+        try:
+            reschedule(
+                db.session,
+                consultation,
+                opens_at=form.opens_at.data.replace(tzinfo=CITY_TIME),
+                closes_at=form.closes_at.data.replace(tzinfo=CITY_TIME),
+                hearing_at=form.hearing_at.data.replace(tzinfo=CITY_TIME)
+                if form.hearing_at.data
+                else None,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.closes_at.errors = [*form.closes_at.errors, str(error.message)]
+        else:
+            flash(_("The dates are saved."), "success")
+            return redirect(url_for("consultations.settings", slug=slug), code=303)
+    status = 422 if form.errors else 200
+    return render_template(
+        "consultations/settings.html", consultation=consultation, form=form
+    ), status
+
+
+def _city_time(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(CITY_TIME).replace(tzinfo=None) if moment else None
 
 
 def render_consultation(

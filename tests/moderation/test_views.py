@@ -11,9 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from engagement.auth.models import StaffRole
+from engagement.auth.operations import create_staff
 from engagement.comments.models import Channel, Comment, CommentStatus
 from engagement.db import utcnow
-from tests.conftest import csrf_token
+from tests.conftest import STAFF_PASSWORD, csrf_token
 from tests.factories import make_comment
 
 # Every staff page of the moderation area and who may open it.
@@ -31,6 +33,9 @@ STAFF_PAGES = {
     "moderation.log_csv": ("GET", "/en/staff/moderation/log.csv", READERS),
     "moderation.enter": ("GET", "/en/staff/moderation/enter", MODERATORS),
     "auth.home": ("GET", "/en/staff/", READERS),
+    "auth.accounts": ("GET", "/en/staff/accounts", {"admin"}),
+    "auth.deactivate": ("POST", "/en/staff/accounts/{staff_id}/deactivate", {"admin"}),
+    "consultations.settings": ("GET", "/en/staff/consultations/face-pilot", {"admin"}),
 }
 
 
@@ -49,11 +54,13 @@ def test_role_matrix(
     client: Any, session: Any, consultation: Any, login_as: Any, role: str | None, endpoint: str
 ) -> None:
     comment = make_comment(session, consultation, status=CommentStatus.PENDING)
+    someone = create_staff(session, "someone@example.gov", StaffRole.COUNCIL, STAFF_PASSWORD)
     session.commit()
     method, path, allowed = STAFF_PAGES[endpoint]
     if role:
         login_as(role)
-    response = client.open(path.format(id=comment.id), method=method, data={})
+    url = path.format(id=comment.id, staff_id=someone.id)
+    response = client.open(url, method=method, data={})
     if role is None:
         assert response.status_code == 302
         assert "/en/staff/login" in response.headers["Location"]
