@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engagement import cli, errors, i18n
+from engagement import assets, cli, errors, i18n, security
 from engagement.auth import views as auth
 from engagement.config import INSTANCE_PATH, PROJECT_ROOT, default_config, secret_key
 from engagement.db import db
@@ -19,7 +19,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=str(INSTANCE_PATH),
         template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        # Static files are served by engagement.assets, under content-hashed names.
+        static_folder=None,
     )
     app.config.from_mapping(default_config())
     app.config.from_prefixed_env()
@@ -38,6 +39,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     auth.init_app(app, login_manager)
     _register_blueprints(app)
+    assets.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

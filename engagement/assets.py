@@ -1,0 +1,45 @@
+"""Static files under names that change with their content, so browsers may keep them a year.
+
+`asset_url("site.css")` gives `/static/site.3f2a9c1e.css`; when the file changes, so does its
+name, and no visitor is left with a stale stylesheet.
+"""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, send_from_directory, url_for
+
+from engagement.config import PROJECT_ROOT
+
+STATIC = PROJECT_ROOT / "static"
+ONE_YEAR = 365 * 24 * 3600
+
+bp = Blueprint("assets", __name__)
+
+
+@cache
+def fingerprint(filename: str) -> str:
+    return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    path = Path(filename)
+    return url_for("assets.serve", filename=f"{path.stem}.{fingerprint(filename)}{path.suffix}")
+
+
+@bp.get("/static/<path:filename>")
+def serve(filename: str) -> Response:
+    stem, _dot, rest = filename.rpartition(".")
+    name, _dot, digest = stem.rpartition(".")
+    original = f"{name}.{rest}"
+    if not name or not (STATIC / original).is_file() or digest != fingerprint(original):
+        abort(404)
+    response = send_from_directory(STATIC, original, max_age=ONE_YEAR)
+    response.cache_control.immutable = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["asset_url"] = asset_url
