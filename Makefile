@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 LANGS := es so hmn
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test test-pg lint fmt db-upgrade db-revision db-check seed \
+.PHONY: help install browser run serve test test-pg lint fmt db-upgrade db-revision db-check seed \
 	i18n-extract i18n-update i18n-compile i18n-init clean
 
 help: ## List the targets
@@ -19,6 +19,20 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed ## Create .venv and install the pinned requirements
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the HTML validation test will be skipped."; fi
+
+browser: ## Install Debian's Chromium for the browser tests if it is missing (needs root)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null); \
+	  else \
+	    echo "Chromium is missing: 'sudo apt-get install chromium' to run the browser tests."; \
+	  fi; \
+	fi
 
 i18n-compile: install ## Compile the message catalogs (.po -> .mo)
 	$(BIN)/pybabel -q compile -d translations
@@ -57,7 +71,7 @@ fmt: install ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install i18n-compile ## Lint and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
+test: install i18n-compile browser node_modules/.installed ## Lint and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
 

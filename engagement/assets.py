@@ -23,6 +23,12 @@ def fingerprint(filename: str) -> str:
     return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:12]
 
 
+@cache
+def _published() -> frozenset[str]:
+    """The files in static/ (only these are served, whatever the address says)."""
+    return frozenset(path.name for path in STATIC.iterdir() if path.is_file())
+
+
 def asset_url(filename: str) -> str:
     path = Path(filename)
     return url_for("assets.serve", filename=f"{path.stem}.{fingerprint(filename)}{path.suffix}")
@@ -33,7 +39,9 @@ def serve(filename: str) -> Response:
     stem, _dot, rest = filename.rpartition(".")
     name, _dot, digest = stem.rpartition(".")
     original = f"{name}.{rest}"
-    if not name or not (STATIC / original).is_file() or digest != fingerprint(original):
+    if not name or len(filename) > 200 or original not in _published():
+        abort(404)
+    if digest != fingerprint(original):
         abort(404)
     response = send_from_directory(STATIC, original, max_age=ONE_YEAR)
     response.cache_control.immutable = True

@@ -90,3 +90,9 @@ def test_stylesheet_has_a_content_hash_in_its_name_and_a_year_of_cache(
     assert client.get("/static/site.000000000000.css").status_code == 404
     assert client.get("/static/site.css").status_code == 404
     assert client.get("/static/../engagement/config.py").status_code == 404
+
+
+def test_odd_static_and_id_addresses_are_404_not_500(client: Any, login_as: Any) -> None:
+    assert client.get("/static/" + "a" * 5000 + ".x.css").status_code == 404
+    login_as("moderator")
+    assert client.get("/en/staff/moderation/comments/99999999999999999999").status_code == 404

@@ -56,7 +56,10 @@ class NewStaffForm(BaseForm):
     display_name = StringField(
         _l("Name shown in the moderation log"),
         filters=[_strip],
-        validators=[Optional(), Length(max=DISPLAY_NAME_MAX_LENGTH)],
+        validators=[
+            Optional(),
+            Length(max=DISPLAY_NAME_MAX_LENGTH, message=_l("Use at most %(max)d characters.")),
+        ],
     )
     role = SelectField(
         _l("Role"),

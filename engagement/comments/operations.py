@@ -188,6 +188,19 @@ def _flag(session: Session, comment: Comment) -> None:
     session.flush()
 
 
+def is_same_submission(comment: Comment, draft: CommentDraft) -> bool:
+    """Whether a stored comment is what this draft says (a repeat, not a changed resend)."""
+    place = comment.neighborhood.slug if comment.neighborhood else comment.residence.value
+    return (
+        comment.body == draft.body
+        and comment.position == draft.position
+        and sorted(topic.slug for topic in comment.topics) == sorted(draft.topic_slugs)
+        and place == draft.neighborhood
+        and (comment.display_name or None) == (draft.display_name or None)
+        and (comment.contact_email or None) == (draft.contact_email or None)
+    )
+
+
 def comment_by_submission_token(session: Session, token: str) -> Comment | None:
     return session.scalar(select(Comment).where(Comment.submission_token == token))
 

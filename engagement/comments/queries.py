@@ -218,7 +218,11 @@ def receipt_by_code(session: Session, typed_code: str) -> Receipt:
         NotFound: the code is malformed or belongs to no comment.
     """
     comment = comment_by_receipt(session, typed_code)
-    shows_text = comment.status in (CommentStatus.PENDING, *PUBLISHED_STATUSES)
+    # A code that was ever public (its comment was published once) may be in anyone's hands:
+    # then only what is public now is shown, never the original.
+    never_public = comment.published_at is None and comment.published_body is None
+    private_draft = comment.status == CommentStatus.PENDING and never_public
+    shows_text = private_draft or is_counted(comment)
     return Receipt(
         comment=comment,
         status_label=STATUS_LABELS[comment.status],

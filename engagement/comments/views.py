@@ -29,6 +29,7 @@ from engagement.comments.operations import (
     CommentDraft,
     comment_by_submission_token,
     hash_client,
+    is_same_submission,
     submit_comment,
 )
 from engagement.comments.queries import (
@@ -119,7 +120,18 @@ def _submit(slug: str) -> BaseResponse | tuple[str, int]:
         db.session.rollback()
         form.form_errors.append(str(error.message))
         return render_consultation(consultation, form, status=error.status_code)
-    flash(_("Thank you. Your comment was received and stored."), "success")
+    if is_same_submission(comment, draft):
+        flash(_("Thank you. Your comment was received and stored."), "success")
+    else:
+        # Back button, changes, send: the first version stands, and the resident must know.
+        flash(
+            _(
+                "You had already sent a comment from this page, so nothing new was stored. "
+                "This is the receipt of what you sent first. To send another comment, "
+                "open the form again."
+            ),
+            "warning",
+        )
     return redirect(url_for("comments.receipt", code=comment.receipt_code), code=303)
 
 

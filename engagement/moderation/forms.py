@@ -75,7 +75,10 @@ class RejectForm(DecisionForm):
 
 class HideForm(DecisionForm):
     note = TextAreaField(
-        _l("Why it is hidden"), filters=[clean_text], validators=[Optional(), NOTE_LENGTH]
+        _l("Why it is hidden"),
+        id="hide-note",  # the reject form on the same page has its own "note"
+        filters=[clean_text],
+        validators=[Optional(), NOTE_LENGTH],
     )
 
 
@@ -92,7 +95,7 @@ class RedactForm(DecisionForm):
             "Copy the exact words, for example a name. Every place they appear is removed."
         ),
         filters=[clean_text],
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=5000, message=_l("Use at most %(max)d characters."))],
     )
 
 
@@ -112,7 +115,15 @@ class StaffEntryForm(CommentForm):
     """A comment that came on paper, by phone or e-mail, or at a hearing, typed in by staff."""
 
     website = None
-    submission_token = None
+    language = SelectField(
+        _l("Language of the comment"),
+        choices=[
+            SelectChoice(code, lang.native_name, render_kw={"lang": code})
+            for code, lang in LANGUAGES.items()
+        ],
+        validators=[InputRequired(message=_l("Choose a language from the list."))],
+        invalid_choice_message=_l("Choose a language from the list."),
+    )
     consultation = SelectField(
         _l("Consultation"),
         choices=[],

@@ -1,5 +1,6 @@
 """Moderators' decisions, residents' reports and staff entry, each recorded in the audit log."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engagement.auth.models import StaffUser
 from engagement.comments.models import Comment, CommentStatus, RejectionReason
-from engagement.comments.operations import CommentDraft, submit_comment
+from engagement.comments.operations import (
+    CommentDraft,
+    comment_by_submission_token,
+    submit_comment,
+)
 from engagement.consultations.models import Consultation
 from engagement.db import utcnow
 from engagement.errors import Conflict, DomainError, NotFound
@@ -142,18 +147,19 @@ def _decide(
     status: CommentStatus,
     reason: RejectionReason | None = None,
     note: str | None = None,
-    published_body: str | None = None,
-    redactions: list[list[int]] | None = None,
+    redacted: tuple[str, list[list[int]]] | None = None,
     bulk: bool = False,
 ) -> Comment:
+    """Apply one decision. A redacted copy, once made, stays until a new redaction replaces it:
+    publishing again, hiding or restoring never puts removed text back in public."""
     comment = _comment_seen(session, comment_id, seen_version)
     if comment.status not in allowed_from:
         raise NotAllowedNow
     before = _state(comment)
     comment.status = status
     comment.rejection_reason = reason
-    comment.published_body = published_body
-    comment.redactions = redactions
+    if redacted is not None:
+        comment.published_body, comment.redactions = redacted
     if status == CommentStatus.PUBLISHED and comment.published_at is None:
         comment.published_at = utcnow()
     _resolve_reports(session, comment)
@@ -168,13 +174,22 @@ REVIEWABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDD
 def publish_comment(
     session: Session, comment_id: int, seen_version: int, staff: StaffUser, *, bulk: bool = False
 ) -> Comment:
-    """Publish a comment as the resident wrote it (also: keep a reported comment published).
+    """Publish a comment (with its redacted copy, if it has one).
+
+    For a comment that is already published and was reported, this keeps it published and
+    closes the reports.
 
     Raises:
         AlreadyHandled, NotFound, NotAllowedNow.
     """
+    comment = _comment_seen(session, comment_id, seen_version)
+    action = (
+        ModerationAction.DISMISS_REPORTS
+        if comment.status == CommentStatus.PUBLISHED
+        else ModerationAction.PUBLISH
+    )
     return _decide(
-        session, comment_id, seen_version, staff, ModerationAction.PUBLISH, REVIEWABLE,
+        session, comment_id, seen_version, staff, action, REVIEWABLE,
         status=CommentStatus.PUBLISHED, bulk=bulk,
     )  # fmt: skip
 
@@ -195,15 +210,42 @@ def publish_redacted(
     if not spans:
         raise NothingToRedact
     comment = _comment_seen(session, comment_id, seen_version)
-    with in_language(comment.locale):
-        marker = str(REDACTION_MARKER)
-    merged = sorted(spans)
+    merged = merge_spans(spans)
     return _decide(
         session, comment_id, seen_version, staff, ModerationAction.PUBLISH_REDACTED, REVIEWABLE,
         status=CommentStatus.PUBLISHED,
-        published_body=redact(comment.body, merged, marker),
-        redactions=[[start, end] for start, end in merged],
+        redacted=(redacted_text(comment, merged), [[start, end] for start, end in merged]),
     )  # fmt: skip
+
+
+def redacted_text(comment: Comment, spans: list[tuple[int, int]]) -> str:
+    """The comment with the spans replaced by the marker, in the comment's own language."""
+    with in_language(comment.locale):
+        marker = str(REDACTION_MARKER)
+    return redact(comment.body, spans, marker)
+
+
+def spans_to_remove(body: str, suggested: list[str], phrases: str) -> list[tuple[int, int]]:
+    """The spans a moderator marked: ticked suggestions ("start-end") and every occurrence of
+    each typed phrase, whatever its case."""
+    spans = []
+    for value in suggested:
+        start, _sep, end = value.partition("-")
+        if start.isdigit() and end.isdigit() and int(start) < int(end) <= len(body):
+            spans.append((int(start), int(end)))
+    for phrase in filter(None, (line.strip() for line in phrases.splitlines())):
+        spans.extend(m.span() for m in re.finditer(re.escape(phrase), body, re.IGNORECASE))
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def reject_comment(
@@ -238,11 +280,9 @@ def hide_comment(
     Raises:
         AlreadyHandled, NotFound, NotAllowedNow.
     """
-    comment = _comment_seen(session, comment_id, seen_version)
     return _decide(
         session, comment_id, seen_version, staff, ModerationAction.HIDE,
         (CommentStatus.PUBLISHED,), status=CommentStatus.HIDDEN, note=note,
-        published_body=comment.published_body, redactions=comment.redactions,
     )  # fmt: skip
 
 
@@ -348,7 +388,7 @@ def report_comment(
     note: str | None,
     client_hash: str,
 ) -> CommentReport:
-    """Record a resident's report; reports from enough distinct clients hide the comment.
+    """Record a resident's report; reports from enough distinct clients in one day hide it.
 
     One client's repeated reports count once. The hidden comment goes back to the queue and
     stays in the record.
@@ -363,9 +403,14 @@ def report_comment(
     )
     session.add(report)
     session.flush()
+    # Client hashes change every day, so only the same day's reports can be told apart:
+    # one person reporting on three days must not count as three people.
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     reporters = session.scalar(
         select(func.count(func.distinct(CommentReport.client_hash))).where(
-            CommentReport.comment_id == comment.id, CommentReport.resolved_at.is_(None)
+            CommentReport.comment_id == comment.id,
+            CommentReport.resolved_at.is_(None),
+            CommentReport.created_at >= today,
         )
     )
     if (reporters or 0) >= REPORTS_TO_HIDE:
@@ -384,15 +429,23 @@ def enter_comment(
     *,
     received_at: datetime,
     source_reference: str | None,
+    submission_token: str | None = None,
 ) -> Comment:
     """Enter a comment received on paper, by phone, e-mail or at a hearing, for the resident.
 
-    Same rules as the web form; the date it was received decides whether it was on time.
+    Same rules as the web form, exactly once per form like it; the date it was received
+    decides whether it was on time.
 
     Raises:
         CommentPeriodNotOpen, CommentPeriodClosed, UnknownChoice: as for the web form.
     """
-    comment = submit_comment(session, consultation, draft, submission_token=None, now=received_at)
+    if submission_token is not None:
+        existing = comment_by_submission_token(session, submission_token)
+        if existing is not None:
+            return existing
+    comment = submit_comment(
+        session, consultation, draft, submission_token=submission_token, now=received_at
+    )
     comment.entered_by_id = staff.id
     comment.source_reference = source_reference or None
     _record(

@@ -18,22 +18,25 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from engagement.auth.models import StaffRole
 from engagement.auth.policies import can_see_contact_data, require_role
-from engagement.comments.forms import fill_choices
+from engagement.comments.forms import fill_choices, new_submission_token, submission_token_id
 from engagement.comments.models import (
     CHANNEL_LABELS,
     POSITION_NAMES,
     REJECTION_REASON_LABELS,
     STATUS_LABELS,
     Channel,
+    Comment,
+    CommentStatus,
     Position,
     RejectionReason,
 )
-from engagement.comments.operations import CommentDraft, hash_client
+from engagement.comments.operations import CommentDraft, comment_by_submission_token, hash_client
 from engagement.comments.queries import form_choices, published_comment
 from engagement.consultations.queries import consultation_by_slug, consultations_newest_first
 from engagement.db import db, utcnow
@@ -42,7 +45,6 @@ from engagement.extensions import limiter
 from engagement.geography.queries import neighborhoods_by_community
 from engagement.i18n import current_language, translated
 from engagement.moderation.flags import FLAG_LABELS, Flag, suggested_redactions
-from engagement.moderation.flags import redact as apply_redactions
 from engagement.moderation.forms import (
     BulkForm,
     DecisionForm,
@@ -56,16 +58,17 @@ from engagement.moderation.forms import (
 from engagement.moderation.models import ACTION_LABELS, REPORT_REASON_LABELS, ReportReason
 from engagement.moderation.notifications import notify_outcome
 from engagement.moderation.operations import (
-    REDACTION_MARKER,
     NoteRequired,
     bulk_decide,
     enter_comment,
     hide_comment,
     publish_comment,
     publish_redacted,
+    redacted_text,
     reject_comment,
     report_comment,
     restore_comment,
+    spans_to_remove,
 )
 from engagement.moderation.queries import (
     QueueFilters,
@@ -155,7 +158,7 @@ def queue() -> tuple[str, int]:
     ), 200
 
 
-@bp.get("/staff/moderation/comments/<int:comment_id>")
+@bp.get("/staff/moderation/comments/<int(max=2147483647):comment_id>")
 @require_role(*MODERATORS)
 def review(comment_id: int) -> tuple[str, int]:
     return _render_review(comment_for_review(db.session, comment_id))
@@ -200,11 +203,11 @@ def _render_review(
     ), status
 
 
-def _after_decision(comment_id: int, message: str) -> BaseResponse:
+def _after_decision(comment_id: int, message: str, *, notify: bool = True) -> BaseResponse:
     """Commit, tell the resident, and go on to the next comment in the queue."""
     db.session.commit()
-    item = comment_for_review(db.session, comment_id)
-    notify_outcome(item.comment)
+    if notify:
+        notify_outcome(comment_for_review(db.session, comment_id).comment)
     flash(message, "success")
     upcoming = next_in_queue(db.session, comment_id)
     if upcoming is None:
@@ -218,20 +221,23 @@ def _refused(comment_id: int, error: DomainError) -> BaseResponse:
     return redirect(url_for("moderation.review", comment_id=comment_id), code=303)
 
 
-@bp.post("/staff/moderation/comments/<int:comment_id>/publish")
+@bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/publish")
 @require_role(*MODERATORS)
 def publish(comment_id: int) -> BaseResponse:
     form = DecisionForm()
     if not form.validate():
         return _refused(comment_id, DomainError(_l("The form had expired. Please try again.")))
     try:
+        was_public = comment_for_review(db.session, comment_id).comment.status
         publish_comment(db.session, comment_id, form.version.data, current_user)
     except DomainError as error:
         return _refused(comment_id, error)
-    return _after_decision(comment_id, _("Published."))
+    # Keeping a reported comment published changes nothing the resident needs to hear about.
+    notify = was_public != CommentStatus.PUBLISHED
+    return _after_decision(comment_id, _("Published."), notify=notify)
 
 
-@bp.post("/staff/moderation/comments/<int:comment_id>/redact")
+@bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/redact")
 @require_role(*MODERATORS)
 def redact(comment_id: int) -> BaseResponse | tuple[str, int]:
     item = comment_for_review(db.session, comment_id)
@@ -239,9 +245,9 @@ def redact(comment_id: int) -> BaseResponse | tuple[str, int]:
     form.suggested.choices = _suggested_choices(item)
     if not form.validate():
         return _render_review(item, redact_form=form, status=422)
-    spans = _spans(item.comment.body, form.suggested.data or [], form.phrases.data or "")
+    spans = spans_to_remove(item.comment.body, form.suggested.data or [], form.phrases.data or "")
     if "preview" in request.form:
-        preview = apply_redactions(item.comment.body, spans, str(REDACTION_MARKER)) if spans else ""
+        preview = redacted_text(item.comment, spans) if spans else ""
         return _render_review(item, redact_form=form, preview=preview)
     try:
         publish_redacted(db.session, comment_id, form.version.data, current_user, spans)
@@ -250,21 +256,7 @@ def redact(comment_id: int) -> BaseResponse | tuple[str, int]:
     return _after_decision(comment_id, _("Published with personal information removed."))
 
 
-def _spans(body: str, suggested: list[str], phrases: str) -> list[tuple[int, int]]:
-    spans = []
-    for value in suggested:
-        start, _sep, end = value.partition("-")
-        if start.isdigit() and end.isdigit() and int(start) < int(end) <= len(body):
-            spans.append((int(start), int(end)))
-    for phrase in filter(None, (line.strip() for line in phrases.splitlines())):
-        position = body.find(phrase)
-        while position != -1:
-            spans.append((position, position + len(phrase)))
-            position = body.find(phrase, position + len(phrase))
-    return spans
-
-
-@bp.post("/staff/moderation/comments/<int:comment_id>/reject")
+@bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/reject")
 @require_role(*MODERATORS)
 def reject(comment_id: int) -> BaseResponse | tuple[str, int]:
     form = RejectForm()
@@ -286,7 +278,7 @@ def reject(comment_id: int) -> BaseResponse | tuple[str, int]:
     return _after_decision(comment_id, _("Rejected."))
 
 
-@bp.post("/staff/moderation/comments/<int:comment_id>/hide")
+@bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/hide")
 @require_role(*MODERATORS)
 def hide(comment_id: int) -> BaseResponse:
     form = HideForm()
@@ -299,7 +291,7 @@ def hide(comment_id: int) -> BaseResponse:
     return _after_decision(comment_id, _("Hidden from the public list."))
 
 
-@bp.post("/staff/moderation/comments/<int:comment_id>/restore")
+@bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/restore")
 @require_role(*MODERATORS)
 def restore(comment_id: int) -> BaseResponse:
     form = DecisionForm()
@@ -347,7 +339,7 @@ def bulk() -> BaseResponse:
 def _parse_seen(values: list[str]) -> Iterator[tuple[int, int]]:
     for value in values:
         comment_id, _sep, version = value.partition(":")
-        if comment_id.isdigit() and version.isdigit():
+        if comment_id.isdigit() and version.isdigit() and len(comment_id + version) < 18:
             yield int(comment_id), int(version)
 
 
@@ -374,7 +366,7 @@ def log_csv() -> Response:
                 entry.created_at.isoformat(timespec="seconds"), entry.comment.receipt_code,
                 entry.action.value, entry.actor, entry.reason.value if entry.reason else "",
                 entry.note or "", entry.before.get("status") or "", entry.after.get("status") or "",
-                "yes" if entry.bulk else "", entry.after.get("redactions") or "",
+                _("yes") if entry.bulk else "", entry.after.get("redactions") or "",
             ])  # fmt: skip
 
     response = Response(stream_with_context(rows()), mimetype="text/csv")
@@ -386,7 +378,11 @@ def log_csv() -> Response:
 @require_role(*MODERATORS)
 def enter() -> BaseResponse | tuple[str, int]:
     consultations = consultations_newest_first(db.session)
-    form = StaffEntryForm()
+    form = StaffEntryForm(
+        data={"language": current_language()} if request.method == "GET" else None
+    )
+    if submission_token_id(form.submission_token.data or "") is None:
+        form.submission_token.data = new_submission_token()
     form.consultation.choices = [
         SelectChoice(c.slug, translated(c.title).text) for c in consultations
     ]
@@ -400,23 +396,33 @@ def enter() -> BaseResponse | tuple[str, int]:
             body=form.body.data, position=Position(form.position.data),
             topic_slugs=form.topics.data or [], neighborhood=form.neighborhood.data,
             display_name=form.display_name.data, contact_email=form.contact_email.data,
-            locale=current_language(), channel=Channel(form.channel.data),
+            locale=form.language.data, channel=Channel(form.channel.data),
         )  # fmt: skip
         received_at = datetime.combine(form.received_on.data, time(12), CITY_TIME)
         try:
             comment = enter_comment(
-                db.session, chosen, draft, current_user,
-                received_at=received_at, source_reference=form.source.data,
+                db.session, chosen, draft, current_user, received_at=received_at,
+                source_reference=form.source.data,
+                submission_token=submission_token_id(form.submission_token.data),
             )  # fmt: skip
             db.session.commit()
+        except IntegrityError:  # a double click raced past the check: the first one stored it
+            db.session.rollback()
+            token = submission_token_id(form.submission_token.data) or ""
+            comment = comment_by_submission_token(db.session, token)
+            if comment is None:
+                raise
+            return _entered(comment)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(str(error.message))
         else:
-            message = _(
-                "Entered. Give the resident this receipt code: %(code)s", code=comment.receipt_code
-            )
-            flash(message, "success")
-            return redirect(url_for("moderation.enter"), code=303)
+            return _entered(comment)
     status = 422 if request.method == "POST" else 200
     return render_template("moderation/enter.html", form=form), status
+
+
+def _entered(comment: Comment) -> BaseResponse:
+    message = _("Entered. Give the resident this receipt code: %(code)s", code=comment.receipt_code)
+    flash(message, "success")
+    return redirect(url_for("moderation.enter"), code=303)

@@ -394,3 +394,17 @@ def test_receipt_of_a_withdrawn_comment_shows_status_but_not_the_text(
     assert "Words that were taken down" not in page
     assert 'class="record"' not in page
     assert "This comment is not counted in the current tally" in page
+
+
+def test_receipt_of_a_once_public_comment_never_shows_the_original(
+    client: Any, session: Any, consultation: Any
+) -> None:
+    """A restored comment is pending again, but its code was public: show no original text."""
+    comment = make_comment(
+        session, consultation, body="My neighbor John Smith", status=CommentStatus.PENDING,
+        published_at=utcnow(), published_body="My neighbor [removed: personal information]",
+    )  # fmt: skip
+    session.commit()
+    page = client.get(receipt_url(comment.receipt_code)).get_data(as_text=True)
+    assert "John Smith" not in page
+    assert 'class="record"' not in page

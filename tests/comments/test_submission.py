@@ -306,3 +306,14 @@ def test_expired_csrf_token_is_explained_and_the_text_kept(
         # The page came back with a fresh token: sending again now works.
         again = resident.submit(form_tokens(page), body="Written slowly over a long evening")
     assert again.status_code == 303
+
+
+def test_changed_resubmission_is_not_reported_as_stored(resident: Resident, session: Any) -> None:
+    tokens = resident.open_form()
+    first = resident.submit(tokens, body="First version")
+    resident.client.get(first.headers["Location"])  # the resident reads the first receipt
+    again = resident.submit(tokens, body="Second thoughts", position="support")
+    page = resident.client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "nothing new was stored" in page
+    assert "Thank you. Your comment was received and stored." not in page
+    assert [c.body for c in stored(session)] == ["First version"]

@@ -379,3 +379,52 @@ def test_staff_entry_takes_late_typed_paper_received_in_time(
         enter_comment(
             session, consultation, draft, ana, received_at=utcnow(), source_reference=None
         )
+
+
+def test_publishing_again_keeps_the_redaction(session: Any, consultation: Any, ana: Any) -> None:
+    body = "Call John Smith at 612-555-0199."
+    comment = pending(session, consultation, body=body)
+    publish_redacted(session, comment.id, comment.version, ana, [(5, 15), (19, 31)])
+    hide_comment(session, comment.id, comment.version, ana, "reported")
+    publish_comment(session, comment.id, comment.version, ana)  # published again after review
+    publish_comment(session, comment.id, comment.version, ana)  # kept published: reports closed
+    session.commit()
+    assert comment.public_text == (
+        "Call [removed: personal information] at [removed: personal information]."
+    )
+    assert [e.action for e in events(session, comment)][-1] == ModerationAction.DISMISS_REPORTS
+
+
+def test_restore_keeps_the_redaction_for_the_next_review(
+    session: Any, consultation: Any, ana: Any
+) -> None:
+    comment = pending(session, consultation, body="Call John Smith today.")
+    publish_redacted(session, comment.id, comment.version, ana, [(5, 15)])
+    hide_comment(session, comment.id, comment.version, ana, None)
+    restore_comment(session, comment.id, comment.version, ana)
+    session.commit()
+    assert comment.status == CommentStatus.PENDING
+    assert comment.published_body == "Call [removed: personal information] today."
+
+
+def test_one_client_reporting_on_three_days_does_not_hide(session: Any, consultation: Any) -> None:
+    comment = make_comment(session, consultation)
+    session.commit()
+    for days_ago in (2, 1, 0):
+        report = report_comment(
+            session, comment, ReportReason.SPAM, None, f"hash-of-day-{days_ago}"
+        )
+        report.created_at = utcnow() - timedelta(days=days_ago)
+        session.flush()
+    session.commit()
+    # The hashes differ (they rotate daily) but only today's report counts toward hiding.
+    assert comment.status == CommentStatus.PUBLISHED
+
+
+def test_redaction_spans_are_merged_and_phrases_match_any_case() -> None:
+    from engagement.moderation.operations import spans_to_remove
+
+    body = "John Smith met john smith; JOHN SMITH left."
+    assert spans_to_remove(body, ["0-10", "0-10", "5-10"], "john smith") == [
+        (0, 10), (15, 25), (27, 37)
+    ]  # fmt: skip

@@ -15,7 +15,7 @@ from engagement.auth.models import StaffRole
 from engagement.auth.operations import create_staff
 from engagement.comments.models import Channel, Comment, CommentStatus
 from engagement.db import utcnow
-from tests.conftest import STAFF_PASSWORD, csrf_token
+from tests.conftest import STAFF_PASSWORD, csrf_token, form_tokens
 from tests.factories import make_comment
 
 # Every staff page of the moderation area and who may open it.
@@ -247,29 +247,25 @@ def test_report_form_errors_keep_the_note(client: Any, session: Any, consultatio
     assert "Names my kid" in response.text
 
 
-def test_staff_entry_gives_a_receipt_code(
+def test_staff_entry_gives_a_receipt_code_once(
     client: Any, session: Any, consultation: Any, login_as: Any
 ) -> None:
     login_as("moderator")
-    page = client.get("/en/staff/moderation/enter")
+    page = client.get("/en/staff/moderation/enter").text
     today = utcnow().astimezone(ZoneInfo("America/Chicago")).date().isoformat()
-    response = client.post(
-        "/en/staff/moderation/enter",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "consultation": "face-pilot",
-            "channel": "phone",
-            "received_on": today,
-            "source": "Voicemail 7",
-            "body": "Left on the 311 voicemail.",
-            "position": "support",
-            "neighborhood": "seward",
-        },
-        follow_redirects=True,
-    )
+    data = {
+        "csrf_token": csrf_token(page),
+        "submission_token": form_tokens(page)["submission_token"],
+        "consultation": "face-pilot", "channel": "phone", "language": "es",
+        "received_on": today, "source": "Voicemail 7", "body": "Dejado en el buzón del 311.",
+        "position": "support", "neighborhood": "seward",
+    }  # fmt: skip
+    response = client.post("/en/staff/moderation/enter", data=data, follow_redirects=True)
     assert "Give the resident this receipt code" in response.text
+    client.post("/en/staff/moderation/enter", data=data)  # a double click
     [comment] = session.scalars(select(Comment)).all()
     assert comment.channel == Channel.PHONE
+    assert comment.locale == "es"
     assert comment.receipt_code in response.text
 
 
