@@ -62,7 +62,9 @@ class DecisionForm(BaseForm):
 class RejectForm(DecisionForm):
     reason = SelectField(
         _l("Reason"),
-        choices=[SelectChoice(r.value, REJECTION_REASON_LABELS[r]) for r in RejectionReason],
+        # No reason is preselected: rejecting must be a choice, not a default.
+        choices=[SelectChoice("", _l("Choose a reason"))]
+        + [SelectChoice(r.value, REJECTION_REASON_LABELS[r]) for r in RejectionReason],
         validators=[InputRequired(message=_l("Choose a reason."))],
         invalid_choice_message=_l("Choose a reason from the list."),
     )
