@@ -168,7 +168,31 @@ def _decide(
     return comment
 
 
+#: The states each decision applies to; the review page offers exactly these (see
+#: ``available_decisions``).
 REVIEWABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
+HIDEABLE = (CommentStatus.PUBLISHED,)
+RESTORABLE = (CommentStatus.REJECTED, CommentStatus.HIDDEN)
+
+
+@dataclass(frozen=True)
+class AvailableDecisions:
+    #: Publish as written, publish with parts removed, or reject.
+    review: bool
+    #: Publishing a comment that is already public only keeps it and closes its reports.
+    keeps_published: bool
+    hide: bool
+    restore: bool
+
+
+def available_decisions(comment: Comment) -> AvailableDecisions:
+    """Which decisions apply to the comment as it is now."""
+    return AvailableDecisions(
+        review=comment.status in REVIEWABLE,
+        keeps_published=comment.status == CommentStatus.PUBLISHED,
+        hide=comment.status in HIDEABLE,
+        restore=comment.status in RESTORABLE,
+    )
 
 
 def publish_comment(
@@ -282,7 +306,7 @@ def hide_comment(
     """
     return _decide(
         session, comment_id, seen_version, staff, ModerationAction.HIDE,
-        (CommentStatus.PUBLISHED,), status=CommentStatus.HIDDEN, note=note,
+        HIDEABLE, status=CommentStatus.HIDDEN, note=note,
     )  # fmt: skip
 
 
@@ -296,7 +320,7 @@ def restore_comment(
     """
     return _decide(
         session, comment_id, seen_version, staff, ModerationAction.RESTORE,
-        (CommentStatus.REJECTED, CommentStatus.HIDDEN), status=CommentStatus.PENDING,
+        RESTORABLE, status=CommentStatus.PENDING,
     )  # fmt: skip
 
 

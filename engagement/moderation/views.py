@@ -59,6 +59,7 @@ from engagement.moderation.models import ACTION_LABELS, REPORT_REASON_LABELS, Re
 from engagement.moderation.notifications import notify_outcome
 from engagement.moderation.operations import (
     NoteRequired,
+    available_decisions,
     bulk_decide,
     enter_comment,
     hide_comment,
@@ -187,6 +188,7 @@ def _render_review(
         "moderation/review.html",
         item=item,
         comment=comment,
+        can=available_decisions(comment),
         decision=DecisionForm(formdata=None, version=comment.version),
         reject=reject_form or RejectForm(formdata=None, version=comment.version),
         hide=HideForm(formdata=None, version=comment.version),
