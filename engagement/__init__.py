@@ -39,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     auth.init_app(app, login_manager)
     _register_blueprints(app)
+    _register_labels(app)
     assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -54,6 +55,30 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health, consultations, comments, auth.bp, moderation):
         app.register_blueprint(blueprint)
+
+
+def _register_labels(app: Flask) -> None:
+    """The translated names of each status vocabulary, for every template, defined once."""
+    from engagement.auth.models import ROLE_LABELS
+    from engagement.comments.models import (
+        CHANNEL_LABELS,
+        POSITION_NAMES,
+        REJECTION_REASON_LABELS,
+        STATUS_LABELS,
+    )
+    from engagement.moderation.flags import FLAG_LABELS
+    from engagement.moderation.models import ACTION_LABELS, REPORT_REASON_LABELS
+
+    app.jinja_env.globals.update(
+        position_names=POSITION_NAMES,
+        channel_labels=CHANNEL_LABELS,
+        status_labels=STATUS_LABELS,
+        rejection_reasons=REJECTION_REASON_LABELS,
+        report_reasons=REPORT_REASON_LABELS,
+        flag_labels=FLAG_LABELS,
+        action_labels=ACTION_LABELS,
+        role_labels=ROLE_LABELS,
+    )
 
 
 def _configure_logging(app: Flask) -> None:

@@ -170,7 +170,6 @@ def accounts() -> BaseResponse | tuple[str, int]:
         form=form,
         staff=all_staff(db.session),
         deactivate=DeactivateForm(formdata=None),
-        role_labels=ROLE_LABELS,
     ), status
 
 

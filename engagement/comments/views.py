@@ -22,7 +22,6 @@ from engagement.comments.forms import (
     submission_token_id,
 )
 from engagement.comments.models import (
-    POSITION_NAMES,
     Position,
 )
 from engagement.comments.operations import (
@@ -163,7 +162,6 @@ def index(slug: str) -> tuple[str, int]:
         form=form,
         filters=filters,
         page=page,
-        position_names=POSITION_NAMES,
     ), 200
 
 
@@ -175,7 +173,6 @@ def show(slug: str, code: str) -> str:
         "comments/show.html",
         consultation=consultation,
         comment=comment,
-        position_names=POSITION_NAMES,
     )
 
 
@@ -203,5 +200,4 @@ def receipt(code: str) -> str:
         "comments/receipt.html",
         receipt=receipt,
         comment=receipt.comment,
-        position_names=POSITION_NAMES,
     )

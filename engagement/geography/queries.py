@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from engagement.geography.models import Community, Neighborhood
+from engagement.geography.models import Community
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,3 @@ def neighborhoods_by_community(session: Session) -> list[CommunityGroup]:
     return [
         CommunityGroup(c.name, [(n.slug, n.name) for n in c.neighborhoods]) for c in communities
     ]
-
-
-def neighborhood_by_slug(session: Session, slug: str) -> Neighborhood | None:
-    return session.scalar(select(Neighborhood).where(Neighborhood.slug == slug))

@@ -26,10 +26,6 @@ from engagement.auth.models import StaffRole
 from engagement.auth.policies import can_see_contact_data, require_role
 from engagement.comments.forms import fill_choices, new_submission_token, submission_token_id
 from engagement.comments.models import (
-    CHANNEL_LABELS,
-    POSITION_NAMES,
-    REJECTION_REASON_LABELS,
-    STATUS_LABELS,
     Channel,
     Comment,
     CommentStatus,
@@ -44,7 +40,7 @@ from engagement.errors import DomainError
 from engagement.extensions import limiter
 from engagement.geography.queries import neighborhoods_by_community
 from engagement.i18n import current_language, translated
-from engagement.moderation.flags import FLAG_LABELS, Flag, suggested_redactions
+from engagement.moderation.flags import Flag, suggested_redactions
 from engagement.moderation.forms import (
     BulkForm,
     DecisionForm,
@@ -55,7 +51,7 @@ from engagement.moderation.forms import (
     ReportForm,
     StaffEntryForm,
 )
-from engagement.moderation.models import ACTION_LABELS, REPORT_REASON_LABELS, ReportReason
+from engagement.moderation.models import ReportReason
 from engagement.moderation.notifications import notify_outcome
 from engagement.moderation.operations import (
     NoteRequired,
@@ -97,7 +93,6 @@ def summary(slug: str) -> str:
         "moderation/summary.html",
         consultation=consultation,
         summary=moderation_summary(db.session, consultation),
-        reason_labels=REJECTION_REASON_LABELS,
     )
 
 
@@ -152,10 +147,6 @@ def queue() -> tuple[str, int]:
         form=form,
         page=page,
         bulk=BulkForm(),
-        flag_labels=FLAG_LABELS,
-        channel_labels=CHANNEL_LABELS,
-        position_names=POSITION_NAMES,
-        reasons=REJECTION_REASON_LABELS,
     ), 200
 
 
@@ -195,13 +186,6 @@ def _render_review(
         redact=redact_form,
         preview=preview,
         show_contact=can_see_contact_data(current_user),
-        flag_labels=FLAG_LABELS,
-        action_labels=ACTION_LABELS,
-        status_labels=STATUS_LABELS,
-        position_names=POSITION_NAMES,
-        channel_labels=CHANNEL_LABELS,
-        reasons=REJECTION_REASON_LABELS,
-        report_reasons=REPORT_REASON_LABELS,
     ), status
 
 
