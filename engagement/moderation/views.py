@@ -213,13 +213,13 @@ def publish(comment_id: int) -> BaseResponse:
     form = DecisionForm()
     if not form.validate():
         return _refused(comment_id, DomainError(_l("The form had expired. Please try again.")))
+    current = db.session.get(Comment, comment_id)
+    # Keeping a reported comment published changes nothing the resident needs to hear about.
+    notify = current is None or current.status != CommentStatus.PUBLISHED
     try:
-        was_public = comment_for_review(db.session, comment_id).comment.status
         publish_comment(db.session, comment_id, form.version.data, current_user)
     except DomainError as error:
         return _refused(comment_id, error)
-    # Keeping a reported comment published changes nothing the resident needs to hear about.
-    notify = was_public != CommentStatus.PUBLISHED
     return _after_decision(comment_id, _("Published."), notify=notify)
 
 
