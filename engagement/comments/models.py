@@ -13,9 +13,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engagement.campaigns.models import Campaign
 from engagement.consultations.models import Consultation, Topic
 from engagement.db import Base, UTCDateTime, enum_column, utcnow
 from engagement.geography.models import Neighborhood
@@ -170,11 +172,18 @@ class Comment(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     #: Where a staff-entered comment came from (a scan number, a voicemail id...).
     source_reference: Mapped[str | None] = mapped_column(String(200))
+    #: The form-letter campaign this comment is a copy of (see engagement.campaigns).
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    #: Marked by a moderator as a representative quote for the council report.
+    highlighted: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Optimistic concurrency: a moderator's change applies only to the version they saw.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     consultation: Mapped[Consultation] = relationship()
     neighborhood: Mapped[Neighborhood | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=comment_topics, order_by=Topic.position)
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}

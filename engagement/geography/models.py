@@ -1,4 +1,6 @@
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engagement.db import Base
@@ -41,6 +43,10 @@ class Neighborhood(Base):
     #: Official names are proper nouns and stay as the City writes them, in every language.
     name: Mapped[str] = mapped_column(String(120))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+
+    #: The outline as a GeoJSON geometry (WGS 84), loaded by ``flask import-boundaries``; the
+    #: council map is drawn from it and left out while no boundaries are loaded.
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
     community: Mapped[Community] = relationship(back_populates="neighborhoods")
     #: A neighborhood can lie in more than one ward; some small overlaps are not listed.

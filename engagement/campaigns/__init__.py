@@ -1,0 +1,1 @@
+"""Form letters: near-duplicate comments grouped into campaigns."""
