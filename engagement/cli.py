@@ -1,6 +1,7 @@
 """Flask commands: database migrations, seed data, demo comments, bulk publishing, staff."""
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,9 +13,11 @@ from sqlalchemy import func, select
 
 from engagement.auth.models import ROLE_LABELS, StaffRole
 from engagement.auth.operations import create_staff, deactivate_staff
+from engagement.campaigns.operations import rebuild_campaigns
 from engagement.comments.demo import add_demo_comments
 from engagement.comments.models import Comment, CommentStatus
 from engagement.config import PROJECT_ROOT
+from engagement.consultations.models import Consultation
 from engagement.consultations.operations import CLEARVIEW_PILOT, load_consultation
 from engagement.consultations.queries import consultation_by_slug
 from engagement.db import db
@@ -88,7 +91,16 @@ def seed(consultation_file: Path) -> None:
 @click.option("--publish", is_flag=True, help="Store them as published instead of pending.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the consultation has comments.")
 @click.option("--seed", "random_seed", type=int, default=2026, show_default=True)
-def demo_comments(count: int, slug: str, publish: bool, if_empty: bool, random_seed: int) -> None:
+@click.option(
+    "--campaigns/--no-campaigns",
+    "find_campaigns",
+    default=True,
+    show_default=True,
+    help="Find the form letters among all comments afterwards (campaigns rebuild).",
+)
+def demo_comments(
+    count: int, slug: str, publish: bool, if_empty: bool, random_seed: int, find_campaigns: bool
+) -> None:
     """Add COUNT realistic demo comments across topics, positions, places, languages, channels."""
     consultation = consultation_by_slug(db.session, slug)
     existing = db.session.scalar(
@@ -101,6 +113,31 @@ def demo_comments(count: int, slug: str, publish: bool, if_empty: bool, random_s
     added = add_demo_comments(db.session, consultation, count, status=status, seed=random_seed)
     db.session.commit()
     click.echo(f"Added {added} {status.value} demo comments to '{slug}'.")
+    if find_campaigns:
+        _rebuild_campaigns(consultation)
+
+
+@click.group("campaigns")
+def campaigns_group() -> None:
+    """Form letters: near-duplicate comments grouped into campaigns."""
+
+
+@campaigns_group.command("rebuild")
+@with_appcontext
+@click.option("--consultation", "slug", default="clearview-ai-pilot", show_default=True)
+def campaigns_rebuild(slug: str) -> None:
+    """Find the consultation's campaigns again, over all its comments in arrival order."""
+    _rebuild_campaigns(consultation_by_slug(db.session, slug))
+
+
+def _rebuild_campaigns(consultation: Consultation) -> None:
+    started = time.perf_counter()
+    result = rebuild_campaigns(db.session, consultation)
+    db.session.commit()
+    click.echo(
+        f"Compared {result.comments} comments of '{consultation.slug}': {result.matched} are "
+        f"copies in {result.campaigns} campaigns ({time.perf_counter() - started:.1f} s)."
+    )
 
 
 @click.command("publish-all")
@@ -155,5 +192,5 @@ def staff_deactivate(email: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (db_group, seed, demo_comments, publish_all, staff_group):
+    for cmd in (db_group, seed, demo_comments, publish_all, staff_group, campaigns_group):
         app.cli.add_command(cmd)

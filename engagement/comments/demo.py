@@ -77,10 +77,25 @@ def _campaign_copy(rng: random.Random, letter: str) -> str:
     return text
 
 
-def _composed(rng: random.Random, corpus: dict[str, Any], topics: list[str], position: str) -> str:
+def _composed(
+    rng: random.Random, corpus: dict[str, Any], topics: list[str], position: str, place: str
+) -> str:
+    """A comment in the resident's own words: stock sentences around lines about their life.
+
+    The personal lines keep two residents who picked the same stock sentences from writing the
+    same text, which real residents rarely do (and which form-letter detection would rightly
+    call copies).
+    """
     parts = [rng.choice(corpus["openers"])] if rng.random() < 0.8 else []
     for topic in topics:
         parts.append(rng.choice(corpus["by_topic"][topic][position]))
+    own = corpus["own_words"]
+    for template in rng.sample(own["templates"], k=2):
+        activity = rng.choice(own["activities"])
+        line = template.format(
+            place=place, years=rng.randrange(1, 50), activity=activity[0], activity_past=activity[1]
+        )
+        parts.insert(rng.randrange(len(parts) + 1), line)
     if rng.random() < 0.5:
         parts.append(rng.choice(corpus["closers"]))
     return " ".join(parts)
@@ -106,15 +121,6 @@ def demo_rows(
         language = _weighted(rng, LANGUAGE_WEIGHTS)
         position = _weighted(rng, POSITION_WEIGHTS)
         chosen = rng.sample(list(topic_by_slug), k=rng.choice([1, 1, 2, 2, 3]))
-        if language == "en" and rng.random() < CAMPAIGN_SHARE / LANGUAGE_WEIGHTS["en"] * 100:
-            letter_position = rng.choice(["oppose", "support"])
-            position = Position(letter_position)
-            body = _campaign_copy(rng, corpus["campaign_letters"][letter_position])
-        else:
-            body = _composed(rng, corpus[language], chosen, position.value)
-        personal = rng.random() < PERSONAL_SHARE
-        if personal:
-            body += " " + rng.choice(PERSONAL_DETAILS).format(n=rng.randrange(10, 100))
         roll = rng.random()
         if roll < 0.05:
             residence, neighborhood = Residence.OUTSIDE, None
@@ -122,6 +128,16 @@ def demo_rows(
             residence, neighborhood = Residence.UNDISCLOSED, None
         else:
             residence, neighborhood = Residence.MINNEAPOLIS, rng.choice(neighborhoods)
+        if language == "en" and rng.random() < CAMPAIGN_SHARE / LANGUAGE_WEIGHTS["en"] * 100:
+            letter_position = rng.choice(["oppose", "support"])
+            position = Position(letter_position)
+            body = _campaign_copy(rng, corpus["campaign_letters"][letter_position])
+        else:
+            place = (neighborhood or rng.choice(neighborhoods)).name
+            body = _composed(rng, corpus[language], chosen, position.value, place)
+        personal = rng.random() < PERSONAL_SHARE
+        if personal:
+            body += " " + rng.choice(PERSONAL_DETAILS).format(n=rng.randrange(10, 100))
         channel = _weighted(rng, CHANNEL_WEIGHTS)
         submitted_at = consultation.opens_at + timedelta(seconds=int(rng.random() * span))
         receipt = new_receipt_code()

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engagement.campaigns.operations import match_comment
 from engagement.comments.models import Channel, Comment, CommentStatus, Position, Residence
 from engagement.consultations.models import Consultation, Phase, Topic
 from engagement.db import utcnow
@@ -177,6 +178,7 @@ def submit_comment(
     session.add(comment)
     session.flush()
     _flag(session, comment)
+    match_comment(session, comment)
     return comment
 
 
