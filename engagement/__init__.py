@@ -48,18 +48,35 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from engagement.api.views import bp as api
+    from engagement.api.views import pages as open_data
+    from engagement.city_services.open311 import bp as open311
+    from engagement.city_services.views import bp as city_services
     from engagement.comments.views import bp as comments
     from engagement.consultations.views import bp as consultations
     from engagement.health import bp as health
     from engagement.moderation.views import bp as moderation
+    from engagement.tallies.views import bp as tallies
 
-    for blueprint in (health, consultations, comments, auth.bp, moderation):
+    for blueprint in (
+        health,
+        consultations,
+        comments,
+        auth.bp,
+        moderation,
+        api,
+        open_data,
+        tallies,
+    ):
+        app.register_blueprint(blueprint)
+    for blueprint in (city_services, open311):
         app.register_blueprint(blueprint)
 
 
 def _register_labels(app: Flask) -> None:
     """The translated names of each status vocabulary, for every template, defined once."""
     from engagement.auth.models import ROLE_LABELS
+    from engagement.city_services.models import EDIT_SOURCE_LABELS
     from engagement.comments.models import (
         CHANNEL_LABELS,
         POSITION_NAMES,
@@ -78,6 +95,7 @@ def _register_labels(app: Flask) -> None:
         flag_labels=FLAG_LABELS,
         action_labels=ACTION_LABELS,
         role_labels=ROLE_LABELS,
+        edit_source_labels=EDIT_SOURCE_LABELS,
     )
 
 

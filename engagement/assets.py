@@ -34,16 +34,24 @@ def asset_url(filename: str) -> str:
     return url_for("assets.serve", filename=f"{path.stem}.{fingerprint(filename)}{path.suffix}")
 
 
-@bp.get("/static/<path:filename>")
-def serve(filename: str) -> Response:
+def static_file(filename: str) -> Path | None:
+    """The file behind a fingerprinted name ("site.3f2a9c1e.css"), or None if there is none."""
     stem, _dot, rest = filename.rpartition(".")
     name, _dot, digest = stem.rpartition(".")
     original = f"{name}.{rest}"
     if not name or len(filename) > 200 or original not in _published():
-        abort(404)
+        return None
     if digest != fingerprint(original):
+        return None
+    return STATIC / original
+
+
+@bp.get("/static/<path:filename>")
+def serve(filename: str) -> Response:
+    path = static_file(filename)
+    if path is None:
         abort(404)
-    response = send_from_directory(STATIC, original, max_age=ONE_YEAR)
+    response = send_from_directory(STATIC, path.name, max_age=ONE_YEAR)
     response.cache_control.immutable = True
     return response
 

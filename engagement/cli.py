@@ -1,5 +1,6 @@
 """Flask commands: database migrations, seed data, demo comments, bulk publishing, staff."""
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,14 @@ from sqlalchemy import func, select
 from engagement.auth.models import ROLE_LABELS, StaffRole
 from engagement.auth.operations import create_staff, deactivate_staff
 from engagement.campaigns.operations import rebuild_campaigns
+from engagement.city_services.operations import (
+    CATALOG,
+    CatalogInvalid,
+    ImportRejected,
+    import_services,
+    load_catalog,
+)
+from engagement.city_services.queries import services_csv
 from engagement.comments.demo import add_demo_comments
 from engagement.comments.models import Comment, CommentStatus
 from engagement.config import PROJECT_ROOT
@@ -22,7 +31,7 @@ from engagement.consultations.operations import CLEARVIEW_PILOT, load_consultati
 from engagement.consultations.queries import consultation_by_slug
 from engagement.db import db
 from engagement.errors import DomainError
-from engagement.geography.operations import load_geography
+from engagement.geography.operations import import_boundaries, load_geography
 from engagement.moderation.operations import publish_all_pending
 
 
@@ -77,11 +86,20 @@ def seed(consultation_file: Path) -> None:
     """Load geography and the consultation with its topics. Running it twice changes nothing."""
     neighborhoods = load_geography(db.session)
     consultation = load_consultation(db.session, consultation_file)
+    try:
+        services = load_catalog(db.session, CATALOG) if CATALOG.exists() else None
+    except CatalogInvalid as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(
         f"Seeded {neighborhoods} neighborhoods and consultation '{consultation.slug}' "
         f"with {len(consultation.topics)} topics."
     )
+    if services is not None:
+        click.echo(
+            f"City services: {services.created} added, {services.updated} updated, "
+            f"{services.kept} kept as staff last saved them."
+        )
 
 
 @click.command("demo-comments")
@@ -151,6 +169,44 @@ def publish_all(slug: str | None) -> None:
     click.echo(f"Published {published} pending comments.")
 
 
+@click.command("import-boundaries")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--name-property",
+    default=None,
+    help="The feature property holding the neighborhood's name (found by itself if left out).",
+)
+def import_boundaries_command(file: Path, name_property: str | None) -> None:
+    """Store the neighborhood outlines for the council map from a GeoJSON FILE (WGS 84).
+
+    Features are matched to neighborhoods by name, and every name that matched nothing is
+    listed. A file that is not a FeatureCollection of polygons changes nothing.
+    """
+    try:
+        collection = json.loads(file.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{file} is not a JSON file: {error}") from error
+    try:
+        result = import_boundaries(db.session, collection, name_property=name_property)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    total = len(result.stored) + len(result.missing_neighborhoods)
+    click.echo(
+        f"Stored outlines for {len(result.stored)} of {total} neighborhoods "
+        f"({result.changed} changed)."
+    )
+    for name in result.joined:
+        click.echo(f"The outline of {name} joins several features of the file.")
+    if unmatched := result.unmatched_features:
+        click.echo(
+            f"Not stored, matching no neighborhood ({len(unmatched)}): {'; '.join(unmatched)}"
+        )
+    if missing := result.missing_neighborhoods:
+        click.echo(f"No outline in this file ({len(missing)}): {'; '.join(missing)}")
+
+
 @click.group("staff")
 def staff_group() -> None:
     """Staff accounts: create and deactivate."""
@@ -191,6 +247,56 @@ def staff_deactivate(email: str) -> None:
     click.echo(f"Deactivated {user.email}.")
 
 
+@click.group("services")
+def services_group() -> None:
+    """The city services catalog as a CSV file: export, edit, import."""
+
+
+@services_group.command("export")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def services_export(file: Path) -> None:
+    """Write every service to FILE (CSV, UTF-8): one row per service, one column per field
+    and language, keywords separated by semicolons."""
+    text = services_csv(db.session)
+    with file.open("w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    # Rows end in CRLF; a line break inside a cell is a bare LF.
+    click.echo(f"Exported {text.count(chr(13) + chr(10)) - 1} services to {file}.")
+
+
+@services_group.command("import")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def services_import(file: Path) -> None:
+    """Create or update services from FILE, as `services export` writes it.
+
+    Every row is checked first; if any row is wrong, each problem is listed by line number
+    and nothing is changed.
+    """
+    try:
+        result = import_services(db.session, file.read_bytes())
+    except ImportRejected as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(
+        f"Imported {file}: {result.created} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
 def init_app(app: Flask) -> None:
-    for cmd in (db_group, seed, demo_comments, publish_all, staff_group, campaigns_group):
+    for cmd in (
+        db_group,
+        seed,
+        demo_comments,
+        publish_all,
+        staff_group,
+        campaigns_group,
+        import_boundaries_command,
+        services_group,
+    ):
         app.cli.add_command(cmd)

@@ -36,6 +36,9 @@ def default_config() -> dict[str, Any]:
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        #: If Redis stops answering, count in each worker's memory until it is back, instead of
+        #: refusing every comment with a 500: the limits loosen (per worker), intake goes on.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         #: Submissions per client: generous for a family sharing one connection or a library
         #: computer, tight enough to slow a script.
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "5 per minute; 40 per hour"),
@@ -60,6 +63,8 @@ def default_config() -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "COMMENTS_PER_PAGE": 20,
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour"),
+        #: Drawing the hearing report as PDF takes a second or two of a worker: per staff client.
+        "PDF_RATE_LIMIT": os.environ.get("PDF_RATE_LIMIT", "20 per hour"),
         #: Without MAIL_SERVER, messages are written to MAIL_OUTBOX instead of being sent.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import JSON, DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -121,8 +122,17 @@ class Database:
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             session.close()
+        except DBAPIError:
+            # The database went away during the request, so the rollback in close() failed.
+            # The answer (a 503 page that keeps the resident's text) is already made: raising
+            # here would replace it with a bare 500. Drop the dead connection instead, so the
+            # pool never hands it out again.
+            current_app.logger.warning("database connection lost; discarding it")
+            session.invalidate()
 
     def check_connection(self) -> None:
         """Raise if the database can't answer a trivial query (used by /healthz)."""
@@ -161,7 +171,21 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A request that may write takes SQLite's write lock when its transaction begins. A
+    # transaction that reads first and writes later can't wait for the lock: if another
+    # writer committed in between, SQLite answers "database is locked" at once, busy timeout
+    # or not (its snapshot is stale), and the resident gets "try again". Taking the lock up
+    # front makes concurrent writers queue for up to the busy timeout instead. Pages that
+    # only read (GET) keep a plain BEGIN, so readers never wait for writers under WAL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether the current unit of work may write: any request but GET/HEAD/OPTIONS, and
+    everything outside a request (CLI commands, tests' own sessions)."""
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True
 
 
 db = Database()

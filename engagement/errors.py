@@ -91,8 +91,37 @@ def wants_json() -> bool:
     )
 
 
-def error_response(code: int, message: LazyString | str | None = None) -> tuple[Any, int]:
+#: The JSON API's names for error statuses: part of its contract (engagement/api/openapi.json).
+API_ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "service_unavailable",
+}
+
+#: Explanations that fit an API client better than the page texts above.
+API_ERROR_TEXTS: dict[int, LazyString] = {
+    404: _l("Nothing is published at this address. /api/v1/openapi.json lists every address."),
+    405: _l("The API can only be read: use GET."),
+}
+
+
+def error_response(
+    code: int, message: LazyString | str | None = None, *, parameter: str | None = None
+) -> tuple[Any, int]:
+    """The error page, or JSON for clients that want it; ``parameter`` names the API's input
+    that was wrong."""
     title, explanation = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    if request.path.startswith("/api/"):
+        error = {
+            "code": API_ERROR_CODES.get(code, "server_error" if code >= 500 else "bad_request"),
+            "message": str(message or API_ERROR_TEXTS.get(code, explanation)),
+        }
+        if parameter is not None:
+            error["parameter"] = parameter
+        return {"error": error}, code
     text = str(message or explanation)
     if wants_json():
         return {"error": {"code": code, "message": text}}, code

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, Response, abort, g, redirect, request, url_for
@@ -19,6 +20,8 @@ from werkzeug.datastructures import MultiDict
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
+#: Dates on pages, days in reports and comment periods are the City's.
+CITY_TIME = ZoneInfo("America/Chicago")
 
 
 @dataclass(frozen=True)

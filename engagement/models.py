@@ -2,6 +2,7 @@
 
 from engagement.auth.models import StaffUser
 from engagement.campaigns.models import Campaign, SignatureBand
+from engagement.city_services.models import Service, ServiceCategory, ServiceEdit
 from engagement.comments.models import Comment
 from engagement.consultations.models import Consultation, Topic
 from engagement.geography.models import Community, Neighborhood, Ward
@@ -16,6 +17,9 @@ __all__ = [
     "Consultation",
     "ModerationEvent",
     "Neighborhood",
+    "Service",
+    "ServiceCategory",
+    "ServiceEdit",
     "SignatureBand",
     "StaffUser",
     "Topic",

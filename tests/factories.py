@@ -38,7 +38,7 @@ def make_consultation(
         hearing_at=now + timedelta(days=40),
     )
     consultation.topics = [
-        Topic(slug=slug_, name={"en": name}, description={"en": f"About {name}"}, position=i)
+        Topic(slug=slug_, name={"en": name}, description={"en": f"About {name}"}, position=i, bit=i)
         for i, (slug_, name) in enumerate(TOPICS.items())
     ]
     session.add(consultation)

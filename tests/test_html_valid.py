@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engagement import i18n
 from engagement.comments.models import CommentStatus
 from engagement.config import PROJECT_ROOT
+from tests.city_services.builders import load_fixture_catalog
 from tests.conftest import csrf_token, form_tokens
 from tests.factories import make_comment
 
@@ -64,7 +65,19 @@ def public_pages(client: FlaskClient, lang: str, slug: str, code: str) -> list[P
         ("not-found", client.get(f"{base}/no-such-page"), 404),
         ("report", client.get(f"{comments}/{code}/report"), 200),
         ("moderation-summary", client.get(f"{consultation}/moderation"), 200),
+        ("tallies", client.get(f"{consultation}/tallies"), 200),
+        ("tallies-filter-error", client.get(f"{consultation}/tallies?until=zz"), 400),
         ("staff-login", client.get(f"{base}/staff/login"), 200),
+        ("open-data", client.get(f"{base}/open-data"), 200),
+        ("services", client.get(f"{base}/services"), 200),
+        ("services-results", client.get(f"{base}/services?q=basura"), 200),
+        ("services-no-results", client.get(f"{base}/services?q=pothool"), 200),
+        ("services-search-error", client.get(f"{base}/services?q="), 400),
+        ("service", client.get(f"{base}/services/opcr-complaint"), 200),
+        ("service-uncertain-phone", client.get(f"{base}/services/garbage-recycling"), 200),
+        ("find-my-ward", client.get(f"{base}/services/find-my-ward"), 200),
+        ("ward", client.get(f"{base}/services/find-my-ward?neighborhood=east-isles"), 200),
+        ("ward-error", client.get(f"{base}/services/find-my-ward?neighborhood=zz"), 400),
     ]
 
 
@@ -86,6 +99,11 @@ def staff_pages(client: FlaskClient, lang: str, slug: str, review: dict[str, int
         ("staff-entry-errors", client.post(enter, data={"csrf_token": entry_token}), 422),
         ("staff-accounts", client.get(f"{staff}/accounts"), 200),
         ("consultation-dates", client.get(f"{staff}/consultations/{slug}"), 200),
+        ("council-dashboard", client.get(f"{staff}/tallies/{slug}?include_pending=y"), 200),
+        ("hearing-report", client.get(f"{staff}/tallies/{slug}/report"), 200),
+        ("staff-services", client.get(f"{staff}/services/"), 200),
+        ("service-edit", client.get(f"{staff}/services/pothole"), 200),
+        ("service-edit-errors", client.post(f"{staff}/services/pothole", data={}), 422),
     ]
 
 
@@ -121,6 +139,7 @@ def test_every_page_is_valid_html(
     published = make_comment(session, consultation, status=CommentStatus.PUBLISHED)
     pending = make_comment(session, consultation, status=CommentStatus.PENDING, body=PENDING_BODY)
     hidden = make_comment(session, consultation, status=CommentStatus.HIDDEN)
+    load_fixture_catalog(session)
     session.commit()
     review = {"pending": pending.id, "published": published.id, "hidden": hidden.id}
     slug, code = consultation.slug, published.receipt_code

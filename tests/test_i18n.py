@@ -5,6 +5,7 @@ string (⟦...⟧). Any visible English left on a page is a string that never we
 """
 
 import contextlib
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,10 +24,12 @@ from werkzeug.exceptions import HTTPException
 from engagement import i18n
 from engagement.auth.models import StaffRole
 from engagement.auth.operations import create_staff
+from engagement.city_services.models import Service
 from engagement.comments.models import CommentStatus
 from engagement.config import PROJECT_ROOT
 from engagement.geography.models import Community, Neighborhood
 from engagement.geography.operations import load_geography
+from tests.city_services.builders import load_fixture_catalog
 from tests.conftest import STAFF_PASSWORD, sign_in
 from tests.factories import make_comment, make_consultation
 
@@ -145,7 +148,8 @@ def app_overrides(
 class VisibleText(HTMLParser):
     """Text a reader sees or hears, with the language it is declared in."""
 
-    HIDDEN = frozenset({"script", "style", "pre", "code", "time"})
+    #: A chart (svg) repeats the labels and numbers of the data table next to it, which is read.
+    HIDDEN = frozenset({"script", "style", "pre", "code", "time", "svg"})
     VOID = frozenset({"meta", "link", "input", "br", "img", "hr"})
 
     def __init__(self) -> None:
@@ -213,6 +217,17 @@ def pages_to_check(
         f"{base}/receipts?code=7KQ2-M9XD-4RTB",  # unknown code
         f"{base}/receipts?code=",  # empty code
         f"{base}/receipts/{code}",
+        f"{base}/open-data",
+        f"{base}/consultations/{slug}/tallies",
+        f"{base}/consultations/{slug}/tallies?since=zz",  # filters with an error
+        f"{base}/services",
+        f"{base}/services?q=basura",
+        f"{base}/services?q=pothool",  # nothing found: "did you mean"
+        f"{base}/services?q=",  # empty search
+        f"{base}/services/opcr-complaint",
+        f"{base}/services/find-my-ward",
+        f"{base}/services/find-my-ward?neighborhood=east-isles",
+        f"{base}/services/find-my-ward?neighborhood=zz",  # not on the list
         f"{base}/no-such-page",
     ]
     pages = [("GET", path, client.get(path)) for path in gets]
@@ -238,6 +253,13 @@ def pages_to_check(
         f"{comments}/{code}/report",
         f"{staff}/accounts",
         f"{staff}/consultations/{slug}",
+        f"{staff}/tallies/{slug}?include_pending=y",
+        f"{staff}/tallies/{slug}/report",
+        f"{staff}/tallies/{slug}/report.pdf",
+        f"{staff}/tallies/{slug}/tallies.csv",
+        f"{staff}/tallies/{slug}/tallies.json",
+        f"{staff}/services/",
+        f"{staff}/services/pothole",
     ):
         response = client.get(path)
         response.get_data()  # read a streamed answer (the CSV) while its request is current
@@ -247,7 +269,7 @@ def pages_to_check(
     pages.append(("POST", f"{review}/reject", client.post(f"{review}/reject", data={})))
     pages.append(("POST", f"{moderation}/enter", client.post(f"{moderation}/enter", data={})))
     pages.append(("POST", f"{comments}/{code}/report", client.post(f"{comments}/{code}/report")))
-    for path in (f"{staff}/accounts", f"{staff}/consultations/{slug}"):
+    for path in (f"{staff}/accounts", f"{staff}/consultations/{slug}", f"{staff}/services/pothole"):
         pages.append(("POST", path, client.post(path, data={})))
     return pages
 
@@ -260,6 +282,7 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
         session, consultation, status=CommentStatus.PENDING, body="Call 612-555-0199 now please"
     )
     staff = create_staff(session, STAFF_EMAIL, StaffRole.ADMIN, STAFF_PASSWORD, "Pseudo Staff")
+    load_fixture_catalog(session)
     session.commit()
     data = {
         staff.display_name,
@@ -272,6 +295,11 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
         # Content with no pseudo translation falls back to English by design (marked with
         # lang="en" where markup allows; a <title> can't carry it).
         consultation.title["en"],
+        # City services: names in a <title>, codes in the staff pages, the words searched for.
+        *(name["en"] for name in session.scalars(select(Service.name))),
+        *session.scalars(select(Service.code)),
+        "basura",
+        "pothool",
     }
     slug, code = consultation.slug, comment.receipt_code
     client = app.test_client()
@@ -279,12 +307,17 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
     covered, statuses = set(), set()
     for method, path, response in pages_to_check(client, slug, code, pending.id, comment.id):
         assert response.status_code < 500, path
-        page = response.get_data(as_text=True)
+        page = "" if response.mimetype == "application/pdf" else response.get_data(as_text=True)
         if response.mimetype == "text/csv":
             assert "⟦" in page.partition("\n")[0], (path, page[:200], response.status_code)
+        elif response.mimetype == "application/json":
+            # Its labels and rules are in the reader's language.
+            assert "⟦" in json.dumps(response.get_json(), ensure_ascii=False), path
+        elif response.mimetype == "application/pdf":
+            pass  # drawn from the report page, which is checked above
         else:
             assert f'<html lang="{PSEUDO}"' in page, path
-            assert untranslated_text(page, data) == [], path
+            assert untranslated_text(page, data) == [], (path, untranslated_text(page, data))
         statuses.add(response.status_code)
         with contextlib.suppress(HTTPException):
             covered.add(urls.match(path.split("?")[0], method=method)[0])

@@ -146,6 +146,7 @@ def demo_rows(
             "consultation_id": consultation.id,
             "body": body,
             "position": position,
+            "topic_bits": sum(topic_by_slug[slug].mask for slug in chosen),
             "residence": residence,
             "neighborhood_id": neighborhood.id if neighborhood else None,
             "locale": language,

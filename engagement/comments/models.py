@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -132,6 +134,39 @@ class Comment(Base):
         ),
         CheckConstraint("length(body) > 0", name="body_not_empty"),
         Index("ix_comments_listing", "consultation_id", "status", "submitted_at"),
+        # The tallies read every counted comment of a consultation: this index holds all they
+        # need, so both databases scan it without touching the table (and the texts in it).
+        Index(
+            "ix_comments_tally",
+            "consultation_id",
+            "status",
+            "position",
+            "residence",
+            "neighborhood_id",
+            "locale",
+            "channel",
+            "campaign_id",
+            "topic_bits",
+            "submitted_at",
+            "rejection_reason",
+        ),
+        Index(
+            "ix_comments_redacted",
+            "consultation_id",
+            "status",
+            postgresql_where=text("published_body IS NOT NULL"),
+            sqlite_where=text("published_body IS NOT NULL"),
+        ),
+        Index(
+            "ix_comments_highlighted",
+            "consultation_id",
+            "status",
+            # Each database's own spelling of the condition the highlights query uses.
+            postgresql_where=text("highlighted"),
+            sqlite_where=text("highlighted = 1"),
+        ),
+        # A campaign's copies by status, and its first copy (the representative text).
+        Index("ix_comments_campaign", "campaign_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,10 +207,12 @@ class Comment(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     #: Where a staff-entered comment came from (a scan number, a voicemail id...).
     source_reference: Mapped[str | None] = mapped_column(String(200))
+    #: The comment's topics as one number, bit ``Topic.bit`` set for each (the tallies count
+    #: topics from it in one pass); ``comment_topics`` holds the same, for joins and filters.
+    #: Topics never change after a comment is received.
+    topic_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: The form-letter campaign this comment is a copy of (see engagement.campaigns).
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
-    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     #: Marked by a moderator as a representative quote for the council report.
     highlighted: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Optimistic concurrency: a moderator's change applies only to the version they saw.

@@ -158,11 +158,13 @@ def submit_comment(
     if phase is Phase.CLOSED:
         raise CommentPeriodClosed
 
+    topics = _topics(session, consultation, draft.topic_slugs)
     comment = Comment(
         consultation=consultation,
         body=draft.body,
         position=draft.position,
-        topics=_topics(session, consultation, draft.topic_slugs),
+        topics=topics,
+        topic_bits=sum(topic.mask for topic in topics),
         display_name=draft.display_name or None,
         contact_email=draft.contact_email or None,
         locale=draft.locale,

@@ -3,15 +3,18 @@
 import math
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from engagement.comments.models import (
     REJECTION_REASON_LABELS,
     RESIDENCE_LABELS,
     STATUS_LABELS,
+    Channel,
     Comment,
     CommentStatus,
     Position,
@@ -24,7 +27,7 @@ from engagement.comments.operations import (
 )
 from engagement.consultations.models import Consultation, Topic
 from engagement.errors import NotFound
-from engagement.geography.models import Neighborhood
+from engagement.geography.models import Community, Neighborhood, neighborhood_wards
 from engagement.geography.queries import neighborhoods_by_community
 from engagement.i18n import TranslatedValue, translated
 
@@ -41,6 +44,20 @@ PUBLISHED_STATUSES = (CommentStatus.PUBLISHED,)
 def is_published() -> ColumnElement[bool]:
     """SQL condition: the comment is public and counted (see PUBLISHED_STATUSES)."""
     return Comment.status.in_(PUBLISHED_STATUSES)
+
+
+def publication_time() -> ColumnElement[datetime]:
+    """SQL: when a comment became public, set once at its first publication.
+
+    Every way of publishing sets ``published_at``; the submission time only stands in so that
+    a row without it could never break the order of the comments feed.
+    """
+    return func.coalesce(Comment.published_at, Comment.submitted_at)
+
+
+def published_at(comment: Comment) -> datetime:
+    """When a published comment became public (``publication_time`` for one comment)."""
+    return comment.published_at or comment.submitted_at
 
 
 def is_counted(comment: Comment) -> bool:
@@ -90,10 +107,32 @@ class CommentFilters:
     neighborhood: str | None = None
     #: The language the resident wrote in (our language code).
     language: str | None = None
+    #: A community slug: comments from any of its neighborhoods.
+    community: str | None = None
+    #: A ward number: comments from any neighborhood that lies (even partly) in that ward.
+    ward: int | None = None
+    channel: Channel | None = None
+    #: Published at or after this moment.
+    since: datetime | None = None
+    #: Published before this moment.
+    until: datetime | None = None
 
     @property
     def active(self) -> bool:
-        return any((self.topic, self.position, self.neighborhood, self.language))
+        return any(
+            value is not None and value != ""
+            for value in (
+                self.topic,
+                self.position,
+                self.neighborhood,
+                self.language,
+                self.community,
+                self.ward,
+                self.channel,
+                self.since,
+                self.until,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -114,10 +153,28 @@ def _filtered(consultation: Consultation, filters: CommentFilters) -> list[Any]:
         conditions.append(Comment.position == filters.position)
     if filters.language:
         conditions.append(Comment.locale == filters.language)
+    if filters.channel is not None:
+        conditions.append(Comment.channel == filters.channel)
     if filters.neighborhood:
         conditions.append(
             Comment.neighborhood_id.in_(
                 select(Neighborhood.id).where(Neighborhood.slug == filters.neighborhood)
+            )
+        )
+    if filters.community:
+        conditions.append(
+            Comment.neighborhood_id.in_(
+                select(Neighborhood.id)
+                .join(Community, Community.id == Neighborhood.community_id)
+                .where(Community.slug == filters.community)
+            )
+        )
+    if filters.ward is not None:
+        conditions.append(
+            Comment.neighborhood_id.in_(
+                select(neighborhood_wards.c.neighborhood_id).where(
+                    neighborhood_wards.c.ward_number == filters.ward
+                )
             )
         )
     if filters.topic:
@@ -126,6 +183,10 @@ def _filtered(consultation: Consultation, filters: CommentFilters) -> list[Any]:
                 (Topic.slug == filters.topic) & (Topic.consultation_id == consultation.id)
             )
         )
+    if filters.since is not None:
+        conditions.append(publication_time() >= filters.since)
+    if filters.until is not None:
+        conditions.append(publication_time() < filters.until)
     return conditions
 
 
@@ -158,6 +219,179 @@ def published_comments(
         )
     )
     return CommentPage(list(comments), total, page, per_page)
+
+
+def public_record_options() -> tuple[LoaderOption, ...]:
+    """Loader options that bring in everything ``public_record`` reads, in a fixed few queries."""
+    return (
+        joinedload(Comment.neighborhood).joinedload(Neighborhood.community),
+        joinedload(Comment.neighborhood).selectinload(Neighborhood.wards),
+        selectinload(Comment.topics),
+    )
+
+
+@dataclass(frozen=True)
+class FeedPosition:
+    """Where a reader of the published-comments feed stopped: the last comment they were given."""
+
+    published_at: datetime
+    receipt_code: str
+
+
+@dataclass(frozen=True)
+class CommentFeedPage:
+    comments: list[Comment]
+    #: Where the next page starts; after the last comment, where comments published later will
+    #: appear. None only when nothing was read and no position was given.
+    next_position: FeedPosition | None
+    #: Whether more comments were already published after this page when it was read.
+    has_more: bool
+
+
+def published_comments_feed(
+    session: Session,
+    consultation: Consultation,
+    filters: CommentFilters,
+    *,
+    after: FeedPosition | None = None,
+    limit: int = 20,
+) -> CommentFeedPage:
+    """Published comments in the order they became public: oldest publication first.
+
+    The order is (``published_at``, ``receipt_code``), and a page starts strictly after a
+    position (keyset paging), never at an offset. Why this key and not ``submitted_at``, which
+    the HTML list shows: a comment can be published days after it was written (moderation,
+    paper comments typed in later). Ordered by submission, a newly published comment would
+    appear among pages a client had already read, and the client would miss it. Ordered by
+    publication, a comment published while a client pages through lands after every position
+    the client has already passed, so the client sees it when it reaches the end: no
+    duplicates, no gaps. ``published_at`` is set once, at the first publication, and never
+    changes; the receipt code breaks ties between comments published in the same instant
+    (a bulk decision) and is public, unlike the row id.
+
+    The position after the last page is still useful: a client that keeps it later receives
+    exactly what was published since. What this order does not show again: a comment hidden
+    and then restored keeps its first ``published_at``, so it returns in its old place, and
+    two moderators' transactions committing out of order can publish a comment just before a
+    position a client already holds. A client that must be exact re-reads with ``since`` set
+    a few minutes before its last ``published_at`` and de-duplicates by receipt code.
+    """
+    conditions = _filtered(consultation, filters)
+    published = publication_time()
+    if after is not None:
+        conditions.append(
+            or_(
+                published > after.published_at,
+                and_(published == after.published_at, Comment.receipt_code > after.receipt_code),
+            )
+        )
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(*conditions)
+            .order_by(published, Comment.receipt_code)
+            .limit(limit + 1)
+            .options(*public_record_options())
+        )
+    )
+    has_more = len(comments) > limit
+    comments = comments[:limit]
+    position = after
+    if comments:
+        position = FeedPosition(published_at(comments[-1]), comments[-1].receipt_code)
+    return CommentFeedPage(comments, position, has_more)
+
+
+#: The public fields of one published comment, in order: the API's comment object and the
+#: columns of the open-data CSV. Nothing else about a comment is public: not the contact
+#: e-mail, the original of a redacted text, the client hash, the submission token, who on the
+#: staff typed it in or from what source, the redactions, flags, reports or internal ids.
+PUBLIC_FIELDS = (
+    "receipt_code",
+    "submitted_at",
+    "published_at",
+    "position",
+    "topics",
+    "residence",
+    "neighborhood",
+    "community",
+    "wards",
+    "language",
+    "channel",
+    "campaign",
+    "display_name",
+    "text",
+    "fingerprint",
+)
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, to the second: the one timestamp format of the open data."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def public_record(comment: Comment) -> dict[str, Any]:
+    """The public record of one published comment: ``PUBLIC_FIELDS``, as JSON-ready values.
+
+    ``text`` is the published text, redacted where moderators removed personal information.
+    ``fingerprint`` is the receipt's SHA-256 of what was received; it is given only while the
+    published text is that text, as on the receipt page: for a redacted comment it is a hash of
+    the original, which would let anyone confirm a guess of the removed words (a phone number
+    has few enough possibilities to try them all).
+    Load the comment with ``public_record_options()``.
+    """
+    neighborhood = comment.neighborhood
+    record = {
+        "receipt_code": comment.receipt_code,
+        "submitted_at": utc_timestamp(comment.submitted_at),
+        "published_at": utc_timestamp(published_at(comment)),
+        "position": comment.position.value,
+        "topics": [topic.slug for topic in comment.topics],
+        "residence": comment.residence.value,
+        "neighborhood": neighborhood.slug if neighborhood else None,
+        "community": neighborhood.community.slug if neighborhood else None,
+        "wards": [ward.number for ward in neighborhood.wards] if neighborhood else [],
+        "language": comment.locale,
+        "channel": comment.channel.value,
+        "campaign": comment.campaign_id,
+        "display_name": comment.display_name,
+        "text": comment.public_text,
+        "fingerprint": comment.fingerprint if comment.published_body is None else None,
+    }
+    return {name: record[name] for name in PUBLIC_FIELDS}
+
+
+@dataclass(frozen=True)
+class CommentCounts:
+    """How many comments a consultation received, by state: public aggregate facts.
+
+    The moderation summary page shows the same numbers; the comments behind the pending,
+    rejected and hidden counts are never public.
+    """
+
+    received: int = 0
+    published: int = 0
+    pending: int = 0
+    rejected: int = 0
+    hidden: int = 0
+
+
+def comment_counts(session: Session, consultation_ids: list[int]) -> dict[int, CommentCounts]:
+    """The counts of each consultation, in one grouped query."""
+    rows = session.execute(
+        select(
+            Comment.consultation_id,
+            func.count(),
+            func.count().filter(is_published()),
+            func.count().filter(Comment.status == CommentStatus.PENDING),
+            func.count().filter(Comment.status == CommentStatus.REJECTED),
+            func.count().filter(Comment.status == CommentStatus.HIDDEN),
+        )
+        .where(Comment.consultation_id.in_(consultation_ids))
+        .group_by(Comment.consultation_id)
+    )
+    found = {row[0]: CommentCounts(*row[1:]) for row in rows}
+    return {key: found.get(key, CommentCounts()) for key in consultation_ids}
 
 
 def published_comment(session: Session, consultation: Consultation, typed_code: str) -> Comment:

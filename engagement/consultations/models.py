@@ -49,9 +49,17 @@ class Consultation(Base):
         return Phase.CLOSED
 
 
+#: Topics a consultation can have: each owns one bit of ``Comment.topic_bits``.
+MAX_TOPICS = 62
+
+
 class Topic(Base):
     __tablename__ = "topics"
-    __table_args__ = (UniqueConstraint("consultation_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "slug"),
+        UniqueConstraint("consultation_id", "bit"),
+        CheckConstraint(f"bit >= 0 AND bit < {MAX_TOPICS}", name="bit_in_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
@@ -60,5 +68,11 @@ class Topic(Base):
     description: Mapped[dict[str, str]] = mapped_column(TranslatedText)
     #: Display order on the form and in reports.
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: This topic's bit in ``Comment.topic_bits``; given once, never changed (order may change).
+    bit: Mapped[int] = mapped_column(Integer)
+
+    @property
+    def mask(self) -> int:
+        return 1 << self.bit
 
     consultation: Mapped[Consultation] = relationship(back_populates="topics")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from engagement.consultations.models import Consultation, Topic
+from engagement.consultations.models import MAX_TOPICS, Consultation, Topic
 from engagement.errors import DomainError
 
 CLEARVIEW_PILOT = Path(__file__).with_name("clearview_pilot.json")
@@ -36,10 +36,12 @@ def load_consultation(session: Session, path: Path = CLEARVIEW_PILOT) -> Consult
         if getattr(consultation, field, None) != moment:
             setattr(consultation, field, moment)
     topics = {topic.slug: topic for topic in consultation.topics}
+    bits_used = {topic.bit for topic in consultation.topics}
     for position, entry in enumerate(data["topics"]):
         topic = topics.get(entry["slug"])
         if topic is None:
-            topic = Topic(slug=entry["slug"], consultation=consultation)
+            topic = Topic(slug=entry["slug"], consultation=consultation, bit=_free_bit(bits_used))
+            bits_used.add(topic.bit)
             session.add(topic)
         for field, value in (
             ("name", entry["name"]),
@@ -50,6 +52,18 @@ def load_consultation(session: Session, path: Path = CLEARVIEW_PILOT) -> Consult
                 setattr(topic, field, value)
     session.flush()
     return consultation
+
+
+class TooManyTopics(DomainError):
+    message = _l("A consultation can have at most %(count)s topics.", count=MAX_TOPICS)
+
+
+def _free_bit(used: set[int]) -> int:
+    """The lowest bit no topic of the consultation has (bits are never reused or moved)."""
+    bit = next((b for b in range(MAX_TOPICS) if b not in used), None)
+    if bit is None:
+        raise TooManyTopics
+    return bit
 
 
 class PeriodOutOfOrder(DomainError):

@@ -1,5 +1,4 @@
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,11 +23,9 @@ from engagement.consultations.queries import (
 )
 from engagement.db import db, utcnow
 from engagement.errors import DomainError
-from engagement.i18n import current_language, translated
+from engagement.i18n import CITY_TIME, current_language, translated
 
 bp = Blueprint("consultations", __name__, url_prefix="/<lang>")
-
-CITY_TIME = ZoneInfo("America/Chicago")
 
 
 @bp.get("/")

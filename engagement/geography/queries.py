@@ -1,9 +1,10 @@
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from engagement.geography.models import Community
+from engagement.geography.models import Community, Neighborhood
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,18 @@ def neighborhoods_by_community(session: Session) -> list[CommunityGroup]:
     return [
         CommunityGroup(c.name, [(n.slug, n.name) for n in c.neighborhoods]) for c in communities
     ]
+
+
+def neighborhood_shapes(session: Session) -> dict[str, dict[str, Any]]:
+    """Each neighborhood's outline (a GeoJSON geometry) by slug, for the council map.
+
+    Neighborhoods without an outline are left out, and an empty answer means no boundaries are
+    loaded, so the map is left out too. One query, of the two columns the map needs: the
+    outlines are the table's largest values and stay deferred everywhere else.
+    """
+    rows = session.execute(
+        select(Neighborhood.slug, Neighborhood.boundary)
+        .where(Neighborhood.boundary.is_not(None))
+        .order_by(Neighborhood.slug)
+    )
+    return {slug: boundary for slug, boundary in rows if boundary}

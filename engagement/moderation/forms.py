@@ -7,7 +7,8 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from engagement.comments.forms import CommentForm, clean_text
 from engagement.comments.models import (
@@ -50,6 +51,11 @@ class QueueFilterForm(BaseForm):
         choices=[SelectChoice("", _l("All channels"))]
         + [SelectChoice(channel.value, CHANNEL_LABELS[channel]) for channel in Channel],
         default="",
+    )
+    #: Set by the "all copies" link of a form letter; kept as a hidden field by the filters.
+    campaign = IntegerField(
+        widget=HiddenInput(),
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
     )
 
 

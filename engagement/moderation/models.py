@@ -29,6 +29,8 @@ class ModerationAction(StrEnum):
     DISMISS_REPORTS = "dismiss_reports"
     AUTO_HIDE = "auto_hide"
     ENTER = "enter"
+    HIGHLIGHT = "highlight"
+    UNHIGHLIGHT = "unhighlight"
 
 
 ACTION_LABELS = {
@@ -40,6 +42,8 @@ ACTION_LABELS = {
     ModerationAction.DISMISS_REPORTS: _l("Reports reviewed, kept published"),
     ModerationAction.AUTO_HIDE: _l("Hidden after reports, pending review"),
     ModerationAction.ENTER: _l("Entered by staff"),
+    ModerationAction.HIGHLIGHT: _l("Marked as a representative quote"),
+    ModerationAction.UNHIGHLIGHT: _l("No longer a representative quote"),
 }
 
 

@@ -19,6 +19,7 @@ from engagement.comments.operations import (
     comment_by_submission_token,
     submit_comment,
 )
+from engagement.comments.queries import PUBLISHED_STATUSES
 from engagement.consultations.models import Consultation
 from engagement.db import utcnow
 from engagement.errors import Conflict, DomainError, NotFound
@@ -72,6 +73,7 @@ def _state(comment: Comment) -> dict[str, Any]:
         "published_body": comment.published_body,
         "redactions": comment.redactions,
         "rejection_reason": comment.rejection_reason.value if comment.rejection_reason else None,
+        "highlighted": comment.highlighted,
     }
 
 
@@ -168,6 +170,27 @@ def _decide(
     return comment
 
 
+def highlight_comment(
+    session: Session, comment_id: int, seen_version: int, staff: StaffUser, *, highlighted: bool
+) -> Comment:
+    """Mark a published comment as a representative quote for the council report, or unmark it.
+
+    Only published comments can be quotes: the report shows them to the public record.
+
+    Raises:
+        AlreadyHandled, NotFound, NotAllowedNow.
+    """
+    comment = _comment_seen(session, comment_id, seen_version)
+    if comment.status not in PUBLISHED_STATUSES:
+        raise NotAllowedNow
+    before = _state(comment)
+    comment.highlighted = highlighted
+    action = ModerationAction.HIGHLIGHT if highlighted else ModerationAction.UNHIGHLIGHT
+    _record(session, comment, staff, action, before)
+    _flush(session)
+    return comment
+
+
 #: The states each decision applies to; the review page offers exactly these (see
 #: ``available_decisions``).
 REVIEWABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
@@ -183,6 +206,8 @@ class AvailableDecisions:
     keeps_published: bool
     hide: bool
     restore: bool
+    #: Mark or unmark as a representative quote (published comments only).
+    highlight: bool = False
 
 
 def available_decisions(comment: Comment) -> AvailableDecisions:
@@ -192,6 +217,7 @@ def available_decisions(comment: Comment) -> AvailableDecisions:
         keeps_published=comment.status == CommentStatus.PUBLISHED,
         hide=comment.status in HIDEABLE,
         restore=comment.status in RESTORABLE,
+        highlight=comment.status in PUBLISHED_STATUSES,
     )
 
 

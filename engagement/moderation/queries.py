@@ -41,6 +41,8 @@ class QueueFilters:
     neighborhood: str | None = None
     flag: Flag | None = None
     channel: Channel | None = None
+    #: Only the copies of one form letter (to decide on them together).
+    campaign: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class QueueItem:
     comment: Comment
     flags: list[Flag]
     open_reports: int
+    #: How many comments (any status) are copies of the same form letter; 0 if none.
+    campaign_copies: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def _queue_conditions(filters: QueueFilters) -> list[Any]:
         conditions.append(
             exists().where(CommentFlag.comment_id == Comment.id, CommentFlag.flag == filters.flag)
         )
+    if filters.campaign:
+        conditions.append(Comment.campaign_id == filters.campaign)
     return conditions
 
 
@@ -119,8 +125,26 @@ def moderation_queue(session: Session, filters: QueueFilters, page: int = 1) -> 
         )
     ).all()
     flags = _flags_of(session, [comment.id for comment, _ in rows])
-    items = [QueueItem(comment, flags.get(comment.id, []), count) for comment, count in rows]
+    copies = campaign_sizes(session, {comment.campaign_id for comment, _ in rows})
+    items = [
+        QueueItem(comment, flags.get(comment.id, []), count, copies.get(comment.campaign_id, 0))
+        for comment, count in rows
+    ]
     return QueuePage(items, total, page, queue_counts(session, filters))
+
+
+def campaign_sizes(session: Session, campaign_ids: set[int | None]) -> dict[int | None, int]:
+    """How many comments each campaign holds, whatever their status."""
+    ids = [campaign_id for campaign_id in campaign_ids if campaign_id is not None]
+    if not ids:
+        return {}
+    return dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Comment.campaign_id, func.count())
+            .where(Comment.campaign_id.in_(ids))
+            .group_by(Comment.campaign_id)
+        ).all()
+    )
 
 
 def _flags_of(session: Session, comment_ids: list[int]) -> dict[int, list[Flag]]:
@@ -162,6 +186,7 @@ class ReviewItem:
     hits: list[FlagHit]
     reports: list[CommentReport]
     events: list[ModerationEvent]
+    campaign_copies: int = 0
 
 
 def comment_for_review(session: Session, comment_id: int) -> ReviewItem:
@@ -194,6 +219,7 @@ def comment_for_review(session: Session, comment_id: int) -> ReviewItem:
         hits=detect_flags(comment.body, comment.locale),
         reports=reports,
         events=moderation_log(session, comment_id),
+        campaign_copies=campaign_sizes(session, {comment.campaign_id}).get(comment.campaign_id, 0),
     )
 
 
@@ -246,41 +272,44 @@ class ModerationSummary:
 
 
 def moderation_summary(session: Session, consultation: Consultation) -> ModerationSummary:
-    def count(*conditions: Any) -> int:
-        return (
-            session.scalar(
-                select(func.count())
-                .select_from(Comment)
-                .where(Comment.consultation_id == consultation.id, *conditions)
-            )
-            or 0
+    """One grouped read of the statuses, plus two small indexed counts."""
+    by_status: dict[CommentStatus, int] = {}
+    rejected: dict[RejectionReason, int] = {}
+    for status, reason, count in session.execute(
+        select(Comment.status, Comment.rejection_reason, func.count())
+        .where(Comment.consultation_id == consultation.id)
+        .group_by(Comment.status, Comment.rejection_reason)
+    ):
+        by_status[status] = by_status.get(status, 0) + count
+        if status == CommentStatus.REJECTED and reason is not None:
+            rejected[reason] = count
+    redacted = session.scalar(
+        select(func.count()).where(
+            Comment.consultation_id == consultation.id,
+            Comment.published_body.is_not(None),
+            Comment.status == CommentStatus.PUBLISHED,
         )
-
-    rejected = dict(
-        session.execute(
-            select(Comment.rejection_reason, func.count())
-            .where(
+    )
+    hidden_after_reports = (
+        session.scalar(
+            select(func.count()).where(
                 Comment.consultation_id == consultation.id,
-                Comment.status == CommentStatus.REJECTED,
+                Comment.status == CommentStatus.HIDDEN,
+                exists().where(
+                    ModerationEvent.comment_id == Comment.id,
+                    ModerationEvent.action == ModerationAction.AUTO_HIDE,
+                ),
             )
-            .group_by(Comment.rejection_reason)
-        ).all()
+        )
+        or 0
     )
-    hidden_after_reports = count(
-        Comment.status == CommentStatus.HIDDEN,
-        exists().where(
-            ModerationEvent.comment_id == Comment.id,
-            ModerationEvent.action == ModerationAction.AUTO_HIDE,
-        ),
-    )
+    hidden = by_status.get(CommentStatus.HIDDEN, 0)
     return ModerationSummary(
-        received=count(),
-        waiting=count(Comment.status == CommentStatus.PENDING),
-        published=count(Comment.status == CommentStatus.PUBLISHED),
-        redacted=count(
-            Comment.status == CommentStatus.PUBLISHED, Comment.published_body.is_not(None)
-        ),
+        received=sum(by_status.values()),
+        waiting=by_status.get(CommentStatus.PENDING, 0),
+        published=by_status.get(CommentStatus.PUBLISHED, 0),
+        redacted=redacted or 0,
         rejected_by_reason=rejected,
         hidden_after_reports=hidden_after_reports,
-        hidden_by_staff=count(Comment.status == CommentStatus.HIDDEN) - hidden_after_reports,
+        hidden_by_staff=hidden - hidden_after_reports,
     )

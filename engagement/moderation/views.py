@@ -2,7 +2,6 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -39,7 +38,7 @@ from engagement.db import db, utcnow
 from engagement.errors import DomainError
 from engagement.extensions import limiter
 from engagement.geography.queries import neighborhoods_by_community
-from engagement.i18n import current_language, translated
+from engagement.i18n import CITY_TIME, current_language, translated
 from engagement.moderation.flags import Flag, suggested_redactions
 from engagement.moderation.forms import (
     BulkForm,
@@ -59,6 +58,7 @@ from engagement.moderation.operations import (
     bulk_decide,
     enter_comment,
     hide_comment,
+    highlight_comment,
     publish_comment,
     publish_redacted,
     redacted_text,
@@ -81,7 +81,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/<lang>")
 
 MODERATORS = (StaffRole.MODERATOR, StaffRole.ADMIN)
 READERS = (StaffRole.COUNCIL, StaffRole.MODERATOR, StaffRole.ADMIN)
-CITY_TIME = ZoneInfo("America/Chicago")
 
 # --- public ------------------------------------------------------------------------------
 
@@ -140,6 +139,7 @@ def queue() -> tuple[str, int]:
         neighborhood=form.neighborhood.data or None,
         flag=Flag(form.flag.data) if form.flag.data else None,
         channel=Channel(form.channel.data) if form.channel.data else None,
+        campaign=form.campaign.data,
     )
     page = moderation_queue(db.session, filters, request.args.get("page", 1, type=int) or 1)
     return render_template(
@@ -289,6 +289,29 @@ def restore(comment_id: int) -> BaseResponse:
         return _refused(comment_id, error)
     db.session.commit()
     flash(_("Restored: the comment is back in the queue."), "success")
+    return redirect(url_for("moderation.review", comment_id=comment_id), code=303)
+
+
+@bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/highlight")
+@require_role(*MODERATORS)
+def highlight(comment_id: int) -> BaseResponse:
+    form = DecisionForm()
+    wanted = request.form.get("highlighted")
+    if not form.validate() or wanted not in ("yes", "no"):
+        return _refused(comment_id, DomainError(_l("The form had expired. Please try again.")))
+    try:
+        highlight_comment(
+            db.session, comment_id, form.version.data, current_user, highlighted=wanted == "yes"
+        )
+    except DomainError as error:
+        return _refused(comment_id, error)
+    db.session.commit()
+    flash(
+        _("Marked as a representative quote.")
+        if wanted == "yes"
+        else _("Removed from the quotes."),
+        "success",
+    )
     return redirect(url_for("moderation.review", comment_id=comment_id), code=303)
 
 

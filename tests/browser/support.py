@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from babel.support import NullTranslations, Translations
 from sqlalchemy import select
 
+from engagement.city_services.operations import CATALOG, load_catalog
 from engagement.comments.models import Comment, CommentStatus, Position
 from engagement.comments.operations import CommentDraft, submit_comment
 from engagement.config import PROJECT_ROOT
@@ -44,6 +45,14 @@ _PILOT = json.loads(
 TOPIC_NAMES: dict[str, dict[str, str]] = {
     topic["slug"]: topic["name"] for topic in _PILOT["topics"]
 }
+#: The city services: the real catalog once it is written, else the tests' small one.
+SERVICES_CATALOG = (
+    CATALOG if CATALOG.exists() else PROJECT_ROOT / "tests" / "city_services" / "catalog.json"
+)
+#: A service in both catalogs (the police conduct complaint, linked from the consultation).
+SERVICE_CODE = "opcr-complaint"
+#: A word for garbage in each language, as a resident would search for it.
+SEARCH_WORDS = {"en": "garbage", "es": "basura", "so": "qashin", "hmn": "khib nyiab"}
 
 
 @cache
@@ -87,6 +96,17 @@ class LiveServer:
     published: dict[str, Seeded] = field(default_factory=dict)
     _pending: dict[str, Seeded] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _services_loaded: bool = False
+
+    def load_services(self) -> None:
+        """The city services catalog, loaded the first time a test needs it."""
+        with self._lock:
+            if self._services_loaded:
+                return
+            with self.app.app_context():
+                load_catalog(db.session, SERVICES_CATALOG)
+                db.session.commit()
+            self._services_loaded = True
 
     def seed(
         self,
@@ -150,8 +170,32 @@ PUBLIC_PAGES = (
     "lookup",
     "lookup-error",
     "login",
+    "services",
+    "services-search",
+    "service",
+    "find-my-ward",
+    "ward",
 )
-STAFF_PAGES = ("staff-home", "queue", "review", "enter", "accounts", "settings")
+STAFF_PAGES = (
+    "staff-home",
+    "queue",
+    "review",
+    "enter",
+    "accounts",
+    "settings",
+    "staff-services",
+    "service-edit",
+)
+#: The pages that need the city services catalog.
+SERVICE_PAGES = (
+    "services",
+    "services-search",
+    "service",
+    "find-my-ward",
+    "ward",
+    "staff-services",
+    "service-edit",
+)
 ALL_PAGES = PUBLIC_PAGES + STAFF_PAGES
 #: The pages a resident or a moderator spends time on: photographed, checked for reflow.
 MAIN_PAGES = (
@@ -164,6 +208,9 @@ MAIN_PAGES = (
     "login",
     "queue",
     "review",
+    "services-search",
+    "service",
+    "ward",
 )
 
 
@@ -203,8 +250,24 @@ def visit(page: Page, name: str, lang: str, server: LiveServer) -> None:
         path = f"/{lang}/staff/accounts"
     elif name == "settings":
         path = f"/{lang}/staff/consultations/{SLUG}"
+    elif name == "services":
+        path = f"/{lang}/services"
+    elif name == "services-search":
+        path = f"/{lang}/services?q={SEARCH_WORDS[lang]}"
+    elif name == "service":
+        path = f"/{lang}/services/{SERVICE_CODE}"
+    elif name == "find-my-ward":
+        path = f"/{lang}/services/find-my-ward"
+    elif name == "ward":
+        path = f"/{lang}/services/find-my-ward?neighborhood=east-isles"
+    elif name == "staff-services":
+        path = f"/{lang}/staff/services/"
+    elif name == "service-edit":
+        path = f"/{lang}/staff/services/{SERVICE_CODE}"
     else:
         raise ValueError(name)
+    if name in SERVICE_PAGES:
+        server.load_services()
     response = page.goto(server.url + path)
     assert response is not None
     assert response.status == status, f"{path}: {response.status}"

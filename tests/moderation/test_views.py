@@ -15,6 +15,7 @@ from engagement.auth.models import StaffRole
 from engagement.auth.operations import create_staff
 from engagement.comments.models import Channel, Comment, CommentStatus
 from engagement.db import utcnow
+from tests.city_services.builders import make_service
 from tests.conftest import STAFF_PASSWORD, csrf_token, form_tokens
 from tests.factories import make_comment
 
@@ -29,6 +30,12 @@ STAFF_PAGES = {
     "moderation.reject": ("POST", "/en/staff/moderation/comments/{id}/reject", MODERATORS),
     "moderation.hide": ("POST", "/en/staff/moderation/comments/{id}/hide", MODERATORS),
     "moderation.restore": ("POST", "/en/staff/moderation/comments/{id}/restore", MODERATORS),
+    "moderation.highlight": ("POST", "/en/staff/moderation/comments/{id}/highlight", MODERATORS),
+    "tallies.dashboard": ("GET", "/en/staff/tallies/face-pilot", READERS),
+    "tallies.report": ("GET", "/en/staff/tallies/face-pilot/report", READERS),
+    "tallies.pdf": ("GET", "/en/staff/tallies/face-pilot/report.pdf", READERS),
+    "tallies.tallies_csv": ("GET", "/en/staff/tallies/face-pilot/tallies.csv", READERS),
+    "tallies.tallies_json": ("GET", "/en/staff/tallies/face-pilot/tallies.json", READERS),
     "moderation.bulk": ("POST", "/en/staff/moderation/bulk", MODERATORS),
     "moderation.log_csv": ("GET", "/en/staff/moderation/log.csv", READERS),
     "moderation.enter": ("GET", "/en/staff/moderation/enter", MODERATORS),
@@ -36,6 +43,8 @@ STAFF_PAGES = {
     "auth.accounts": ("GET", "/en/staff/accounts", {"admin"}),
     "auth.deactivate": ("POST", "/en/staff/accounts/{staff_id}/deactivate", {"admin"}),
     "consultations.settings": ("GET", "/en/staff/consultations/face-pilot", {"admin"}),
+    "city_services.staff_index": ("GET", "/en/staff/services/", {"admin"}),
+    "city_services.edit": ("GET", "/en/staff/services/graffiti", {"admin"}),
 }
 
 
@@ -55,6 +64,7 @@ def test_role_matrix(
 ) -> None:
     comment = make_comment(session, consultation, status=CommentStatus.PENDING)
     someone = create_staff(session, "someone@example.gov", StaffRole.COUNCIL, STAFF_PASSWORD)
+    make_service(session, code="graffiti")
     session.commit()
     method, path, allowed = STAFF_PAGES[endpoint]
     if role:
