@@ -175,6 +175,7 @@ PUBLIC_PAGES = (
     "service",
     "find-my-ward",
     "ward",
+    "tallies",
 )
 STAFF_PAGES = (
     "staff-home",
@@ -185,6 +186,8 @@ STAFF_PAGES = (
     "settings",
     "staff-services",
     "service-edit",
+    "dashboard",
+    "hearing-report",
 )
 #: The pages that need the city services catalog.
 SERVICE_PAGES = (
@@ -211,6 +214,8 @@ MAIN_PAGES = (
     "services-search",
     "service",
     "ward",
+    "tallies",
+    "dashboard",
 )
 
 
@@ -264,6 +269,12 @@ def visit(page: Page, name: str, lang: str, server: LiveServer) -> None:
         path = f"/{lang}/staff/services/"
     elif name == "service-edit":
         path = f"/{lang}/staff/services/{SERVICE_CODE}"
+    elif name == "tallies":
+        path = f"/{lang}/consultations/{SLUG}/tallies"
+    elif name == "dashboard":
+        path = f"/{lang}/staff/tallies/{SLUG}"
+    elif name == "hearing-report":
+        path = f"/{lang}/staff/tallies/{SLUG}/report"
     else:
         raise ValueError(name)
     if name in SERVICE_PAGES:
