@@ -7,7 +7,7 @@ LANGS := es so hmn
 
 .DEFAULT_GOAL := help
 .PHONY: help install browser run serve test test-pg lint fmt db-upgrade db-revision db-check seed \
-	i18n-extract i18n-update i18n-compile i18n-init clean
+	i18n-extract i18n-update i18n-compile i18n-init clean bench audit
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -56,9 +56,13 @@ db-revision: install ## Autogenerate a migration: make db-revision m="what chang
 db-check: install ## Fail if the models and the migrations differ
 	$(FLASK) db check
 
+BOUNDARIES ?= ../shared/data/minneapolis-neighborhoods.geojson
+
 seed: db-upgrade i18n-compile ## Load the consultation, places and demo comments (idempotent)
 	$(FLASK) seed
 	$(FLASK) demo-comments 240 --publish --if-empty
+	@# The City's neighborhood outlines, for the council map, when the shared data is beside us.
+	@if [ -f $(BOUNDARIES) ]; then $(FLASK) import-boundaries $(BOUNDARIES); fi
 
 run: seed ## Set everything up and serve on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -77,6 +81,20 @@ test: install i18n-compile browser node_modules/.installed ## Lint and run the w
 
 test-pg: install i18n-compile ## Run the suite against PostgreSQL: make test-pg TEST_DATABASE_URL=postgresql+psycopg://...
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
+
+BENCH_SECONDS ?= 30
+bench: install i18n-compile ## Every benchmark, each figure beside its target (PostgreSQL on 127.0.0.1): make bench BENCH_SECONDS=5
+	$(BIN)/python -m bench --seconds $(BENCH_SECONDS)
+
+audit: install ## bandit over engagement/ (config in pyproject.toml), pip-audit over the pinned requirements
+	$(BIN)/bandit -q -c pyproject.toml -r engagement
+	@out=$$($(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r requirements.txt -r requirements-dev.txt 2>&1); status=$$?; echo "$$out"; \
+	if [ $$status -ne 0 ] && echo "$$out" | grep -q "could not be audited"; then \
+	  echo "pip-audit: NOT AUDITED. Its vulnerability data (PyPI's JSON API for each release, or"; \
+	  echo "OSV) cannot be reached from this machine, so no pin was checked. Run 'make audit'"; \
+	  echo "where https://pypi.org/pypi/<name>/<version>/json answers."; \
+	fi; exit $$status
 
 clean: ## Remove the virtualenv, compiled catalogs and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

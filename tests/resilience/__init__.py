@@ -1,0 +1,1 @@
+"""Faults on hearing night: the database restarts, writers collide, a worker dies, a bot floods."""
