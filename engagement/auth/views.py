@@ -173,7 +173,7 @@ def accounts() -> BaseResponse | tuple[str, int]:
     ), status
 
 
-@bp.post("/accounts/<int:user_id>/deactivate")
+@bp.post("/accounts/<int(max=2147483647):user_id>/deactivate")
 @require_role(StaffRole.ADMIN)
 def deactivate(user_id: int) -> BaseResponse:
     form = DeactivateForm()

@@ -3,12 +3,14 @@
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from engagement.campaigns.operations import match_comment
@@ -19,6 +21,8 @@ from engagement.errors import DomainError
 from engagement.geography.models import Neighborhood
 from engagement.moderation.flags import Flag, detect_flags, flags_of
 from engagement.moderation.models import CommentFlag
+
+log = logging.getLogger(__name__)
 
 #: Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or copied from paper
 #: can't be mistaken for another.
@@ -180,8 +184,23 @@ def submit_comment(
     session.add(comment)
     session.flush()
     _flag(session, comment)
-    match_comment(session, comment)
+    _match_copies(session, comment)
     return comment
+
+
+def _match_copies(session: Session, comment: Comment) -> None:
+    """Put the comment in its form-letter campaign, if it is a copy; never at the comment's cost.
+
+    Matching runs in a savepoint: if it fails (two copies of a letter arriving at the same
+    moment can merge and move the same campaign), the comment is stored unmatched and the next
+    ``flask campaigns rebuild`` places it. A database that is down still fails the submission,
+    which the resident is told to send again.
+    """
+    try:
+        with session.begin_nested():
+            match_comment(session, comment)
+    except DBAPIError:
+        log.warning("Comment %s stored without form-letter matching", comment.id, exc_info=True)
 
 
 def _flag(session: Session, comment: Comment) -> None:

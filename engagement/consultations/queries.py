@@ -15,8 +15,11 @@ def consultation_by_slug(session: Session, slug: str) -> Consultation:
     """The consultation with its topics loaded.
 
     Raises:
-        NotFound: no consultation has that slug.
+        NotFound: no consultation has that slug (one with a NUL character is refused before
+            the database: PostgreSQL cannot compare text that holds one).
     """
+    if "\x00" in slug:
+        raise NotFound
     consultation = session.scalar(
         select(Consultation)
         .where(Consultation.slug == slug)

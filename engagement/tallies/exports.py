@@ -101,9 +101,12 @@ def tally_json(tally: Tally, lang: str) -> dict[str, Any]:
                 "copies": campaign.copies,
                 "by_position": {str(p): n for p, n in campaign.by_position.items()},
                 "places": campaign.places,
-                "text": campaign.representative.public_text,
-                "language": campaign.representative.locale,
-                "receipt_code": campaign.representative.receipt_code,
+                # Only a published copy's text, and only its code: never a pending one's.
+                "text": campaign.representative.public_text if campaign.representative else None,
+                "language": campaign.representative.locale if campaign.representative else None,
+                "receipt_code": (
+                    campaign.representative.receipt_code if campaign.representative else None
+                ),
             }
             for campaign in tally.campaigns
         ],

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from engagement.campaigns.models import Campaign
 from engagement.comments.models import (
     Channel,
     Comment,
@@ -43,6 +44,7 @@ from engagement.comments.queries import (
 from engagement.consultations.models import Consultation
 from engagement.geography.models import Community, Neighborhood, neighborhood_wards
 from engagement.i18n import CITY_TIME
+from engagement.moderation.models import ModerationEvent
 from engagement.moderation.queries import ModerationSummary, moderation_summary
 
 #: The statuses counted when staff ask to include comments still waiting for review.
@@ -105,10 +107,12 @@ class Row:
 class CampaignSummary:
     id: int
     copies: int
-    representative: Comment
+    #: The campaign's first published copy; None while no copy is published (its text is then
+    #: not shown, even to staff counting the comments waiting for review).
+    representative: Comment | None
     by_position: dict[Position, int]
-    #: (neighborhood name or None for no place, copies), most copies first.
-    spread: list[tuple[str | None, int]]
+    #: (a neighborhood's name, or the Residence of copies with none; copies), most first.
+    spread: list[tuple[Any, int]]
     places: int
 
 
@@ -144,6 +148,9 @@ class Tally:
 
 
 def _day_start(day: date) -> datetime:
+    """Midnight in Minneapolis, in UTC (the first day a datetime can hold, at the very least)."""
+    if day <= date.min + timedelta(days=1):
+        return datetime.min.replace(tzinfo=UTC)
     return datetime.combine(day, time.min, tzinfo=CITY_TIME).astimezone(UTC)
 
 
@@ -161,7 +168,7 @@ def counted_conditions(
     ]
     if filters.since is not None:
         conditions.append(Comment.submitted_at >= _day_start(filters.since))
-    if filters.until is not None:
+    if filters.until is not None and filters.until < date.max:
         conditions.append(Comment.submitted_at < _day_start(filters.until + timedelta(days=1)))
     if filters.topic:
         topic = next((t for t in consultation.topics if t.slug == filters.topic), None)
@@ -289,7 +296,8 @@ def tally(
             cells[table][key][position].add(count, campaign_id)
             cells[table][key][None].add(count, campaign_id)
         if campaign_id is not None:
-            campaigns.add(campaign_id, position, n_id, count)
+            place = n_id if n_id is not None else Residence(residence)
+            campaigns.add(campaign_id, position, place, count)
 
     topic_of_bit = {topic.bit: topic for topic in consultation.topics}
     for position, bits, campaign_id, count in session.execute(
@@ -375,12 +383,13 @@ class _CampaignCounts:
     def __init__(self) -> None:
         self.copies: dict[int, int] = defaultdict(int)
         self.positions: dict[int, dict[Position, int]] = defaultdict(lambda: defaultdict(int))
-        self.spread: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+        #: Campaign → neighborhood id, or the Residence of copies without one → copies.
+        self.spread: dict[int, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
 
-    def add(self, campaign_id: int, position: Position, n_id: int | None, count: int) -> None:
+    def add(self, campaign_id: int, position: Position, place: Any, count: int) -> None:
         self.copies[campaign_id] += count
         self.positions[campaign_id][position] += count
-        self.spread[campaign_id][n_id] += count
+        self.spread[campaign_id][place] += count
 
     def summaries(
         self,
@@ -392,11 +401,11 @@ class _CampaignCounts:
         ranked = sorted(self.copies, key=lambda c: (-self.copies[c], c))[:CAMPAIGNS_SHOWN]
         if not ranked:
             return []
-        # The text is the campaign's first counted copy, whatever the filters: the same letter
-        # under every filter.
+        # The text is the campaign's first published copy, whatever the filters (the same
+        # letter under every filter), and never a copy still waiting for review.
         first_ids = session.scalars(
             select(func.min(Comment.id))
-            .where(_counted_status(filters), Comment.campaign_id.in_(ranked))
+            .where(is_published(), Comment.campaign_id.in_(ranked))
             .group_by(Comment.campaign_id)
         ).all()
         representatives = {
@@ -410,11 +419,11 @@ class _CampaignCounts:
                 CampaignSummary(
                     id=campaign_id,
                     copies=self.copies[campaign_id],
-                    representative=representatives[campaign_id],
+                    representative=representatives.get(campaign_id),
                     by_position=dict(self.positions[campaign_id]),
                     spread=[
-                        (neighborhoods[n_id].name if n_id is not None else None, count)
-                        for n_id, count in places[:SPREAD_SHOWN]
+                        (neighborhoods[place].name if isinstance(place, int) else place, count)
+                        for place, count in places[:SPREAD_SHOWN]
                     ],
                     places=len(places),
                 )
@@ -533,17 +542,21 @@ def open_data_rows(
 
 
 def open_data_version(session: Session, consultation: Consultation) -> str:
-    """A tag that changes whenever the open data would: for the CSV's ETag, without reading it.
+    """A tag that changes whenever the open data may have: for the CSV's ETag, without reading it.
 
-    Any decision on a comment raises its version; a campaign change moves its campaign id.
+    Every decision a moderator takes (publish, redact, hide, restore...) writes a moderation event
+    with a new, higher id; a new comment has a higher id; finding campaigns again creates them
+    anew (a later ``found_at``); a campaign grows only when a comment arrives. A counter that can
+    only grow cannot come back to an old value, so an old copy of the file is never served as new.
     """
-    where = counted_conditions(consultation, TallyFilters())
-    count, last, versions, campaigns = session.execute(
-        select(
-            func.count(),
-            func.max(Comment.id),
-            func.coalesce(func.sum(Comment.version), 0),
-            func.coalesce(func.sum(Comment.campaign_id), 0),
-        ).where(*where)
+    last_event = session.scalar(select(func.max(ModerationEvent.id)))
+    last_comment = session.scalar(
+        select(func.max(Comment.id)).where(Comment.consultation_id == consultation.id)
+    )
+    campaigns, last_found = session.execute(
+        select(func.count(Campaign.id), func.max(Campaign.found_at)).where(
+            Campaign.consultation_id == consultation.id
+        )
     ).one()
-    return f"{consultation.id}-{count}-{last or 0}-{versions}-{campaigns}"
+    found = last_found.timestamp() if last_found else 0
+    return f"{consultation.id}-{last_event or 0}-{last_comment or 0}-{campaigns}-{found}"

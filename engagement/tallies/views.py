@@ -1,9 +1,12 @@
+from typing import Any
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from engagement.auth.models import StaffRole
 from engagement.auth.policies import require_role
+from engagement.comments.models import RESIDENCE_LABELS, Residence
 from engagement.consultations.models import Consultation
 from engagement.consultations.queries import consultation_by_slug
 from engagement.db import db, utcnow
@@ -63,6 +66,12 @@ def _charts(result: Tally | None, *, staff: bool) -> dict[str, Markup]:
 @bp.app_template_global()
 def tally_row_label(table: str, row: Row) -> str:
     return row_label(table, row, current_language())
+
+
+@bp.app_template_global()
+def tally_place_label(place: Any) -> str:
+    """A neighborhood's name, or "Outside Minneapolis" / "Prefer not to say" translated."""
+    return str(RESIDENCE_LABELS[place]) if isinstance(place, Residence) else str(place)
 
 
 @bp.app_template_global()

@@ -20,8 +20,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('topics', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bit', sa.Integer(), nullable=True))
-    # Existing topics keep their order as their bit: positions are distinct within a consultation.
-    op.execute("UPDATE topics SET bit = position")
+    # Each existing topic gets its rank in its consultation's order as its bit (positions may
+    # repeat when a topic was dropped from a consultation's file: the id breaks ties).
+    op.execute(
+        "UPDATE topics SET bit = (SELECT ranked.bit FROM ("
+        " SELECT id, ROW_NUMBER() OVER (PARTITION BY consultation_id ORDER BY position, id) - 1"
+        " AS bit FROM topics) AS ranked WHERE ranked.id = topics.id)"
+    )
     with op.batch_alter_table('topics', schema=None) as batch_op:
         batch_op.alter_column('bit', existing_type=sa.Integer(), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_topics_consultation_id_bit'), ['consultation_id', 'bit'])

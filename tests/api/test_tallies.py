@@ -5,6 +5,7 @@ import io
 from typing import Any
 
 from engagement.comments.queries import PUBLIC_FIELDS
+from engagement.moderation.operations import hide_comment
 from tests.api.conftest import ApiData
 
 TALLIES = "/api/v1/consultations/face-pilot/tallies"
@@ -76,9 +77,11 @@ def test_the_csv_answers_304_until_the_data_changes(
     etag = first.headers["ETag"]
 
     again = client.get(CSV, headers={"If-None-Match": etag})
-    api_data.published[0].display_name = "Changed by a moderator"
+    hidden = api_data.published[0]
+    hide_comment(session, hidden.id, hidden.version, api_data.staff, "Abuse")
     session.commit()
     changed = client.get(CSV, headers={"If-None-Match": etag})
 
     assert again.status_code == 304
     assert changed.status_code == 200
+    assert hidden.receipt_code.encode() not in changed.data

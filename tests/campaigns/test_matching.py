@@ -2,12 +2,14 @@
 
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engagement.campaigns.models import Campaign
+from engagement.campaigns.models import Campaign, SignatureBand
 from engagement.campaigns.operations import rebuild_campaigns
 from engagement.comments.models import Comment, CommentStatus
 from engagement.moderation.models import CommentFlag
@@ -150,3 +152,32 @@ def test_cli_rebuild_reports_what_it_found(app: Flask, session: Session, consult
 
     assert result.exit_code == 0, result.output
     assert "Compared 3 comments of 'face-pilot': 3 are copies in 1 campaigns" in result.output
+
+
+def test_a_failing_match_never_costs_the_comment(
+    session: Session, consultation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def collide(session: Session, comment: Comment) -> None:
+        # What a concurrent merge looks like from here: the campaign vanished under us.
+        session.execute(
+            insert(SignatureBand),
+            [
+                {
+                    "comment_id": comment.id,
+                    "band": 0,
+                    "consultation_id": comment.consultation_id,
+                    "key": 1,
+                }
+            ],
+        )
+        raise IntegrityError("INSERT", {}, Exception("campaign was merged away"))
+
+    monkeypatch.setattr("engagement.comments.operations.match_comment", collide)
+    comment = make_comment(session, consultation, body=LETTER)
+    session.commit()
+
+    stored = session.get(Comment, comment.id)
+    assert stored is not None
+    assert stored.campaign_id is None
+    # The savepoint took back what the failed match had written, and nothing else.
+    assert session.scalar(select(SignatureBand.comment_id)) is None

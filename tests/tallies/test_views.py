@@ -246,3 +246,33 @@ def test_channel_filter_and_json_shape(
     assert data["filters"] == {"channel": "paper"}
     assert data["total"]["comments"] == 1
     assert [row["key"] for row in data["tables"]["channel"]] == ["paper"]
+
+
+def test_pending_copies_never_show_their_text_even_to_staff(
+    client: FlaskClient, session: Session, consultation: Any, login_as: Any
+) -> None:
+    secret = " My neighbor Jo Private at 612-555-0177 agrees."
+    for text in COPIES[:2]:
+        make_comment(session, consultation, body=text + secret, status=CommentStatus.PENDING)
+    session.commit()
+    login_as("council")
+
+    page = client.get(f"{DASHBOARD}?include_pending=y").get_data(as_text=True)
+    data = client.get(f"{DASHBOARD}/tallies.json?include_pending=y").get_json()
+
+    assert "2 copies" in page
+    assert "612-555-0177" not in page
+    assert "No copy of this letter is published yet" in page
+    assert data["campaigns"][0]["text"] is None
+    assert data["campaigns"][0]["receipt_code"] is None
+
+
+def test_extreme_dates_are_answered_not_crashed(client: FlaskClient, comments: Any) -> None:
+    for query in ("until=9999-12-31", "since=0001-01-01", "since=9999-12-31"):
+        assert client.get(f"{PUBLIC}?{query}").status_code == 200, query
+        api = client.get(f"/api/v1/consultations/face-pilot/tallies?{query}")
+        assert api.status_code == 200, query
+
+
+def test_a_nul_in_the_address_is_not_found(client: FlaskClient, comments: Any) -> None:
+    assert client.get("/en/consultations/face%00pilot/tallies").status_code == 404
