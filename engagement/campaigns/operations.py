@@ -25,8 +25,11 @@ and the tallies decide what they count.
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash
@@ -47,24 +50,29 @@ BANDS = 16
 ROWS_PER_BAND = PERMUTATIONS // BANDS
 #: Fixed, so signatures stored today match signatures computed next year.
 SIGNATURE_SEED = 20261126
+#: datasketch's permutation scheme, named so a library upgrade cannot change it silently.
+SCHEME = "affine32"
 _WORD = re.compile(r"\w+")
+#: The combining marks NFKD splits off accented Latin letters ("é" → "e" + U+0301).
+_COMBINING_MARKS = re.compile(
+    r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 _BATCH = 2_000
 
 
 def shingles(text: str) -> np.ndarray | None:
     """The sorted, distinct 32-bit hashes of the text's word triples; None if it is too short."""
     folded = unicodedata.normalize("NFKD", text.casefold())
-    words = _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+    if not folded.isascii():
+        folded = _COMBINING_MARKS.sub("", folded)
+    words = _WORD.findall(folded)
     if len(words) < MIN_WORDS:
         return None
     triples = {
         " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
     }
-    hashes = [
-        int.from_bytes(hashlib.blake2b(t.encode(), digest_size=4).digest(), "little")
-        for t in triples
-    ]
-    return np.unique(np.array(hashes, dtype=np.uint64))
+    # CRC-32: fast, and the same in every process and on every machine (unlike hash()).
+    return np.unique(np.fromiter((zlib.crc32(t.encode()) for t in triples), dtype=np.uint64))
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -78,8 +86,21 @@ def band_keys(shingle_hashes: np.ndarray) -> list[int]:
     return _band_keys(_signature(shingle_hashes))
 
 
+@cache
+def _permutations() -> Any:
+    """The MinHash permutations for our seed, drawn once (drawing them is most of a MinHash's
+    set-up cost)."""
+    return MinHash(num_perm=PERMUTATIONS, seed=SIGNATURE_SEED, scheme=SCHEME).permutations
+
+
 def _signature(shingle_hashes: np.ndarray) -> np.ndarray:
-    signature = MinHash(num_perm=PERMUTATIONS, seed=SIGNATURE_SEED, hashfunc=int)
+    signature = MinHash(
+        num_perm=PERMUTATIONS,
+        seed=SIGNATURE_SEED,
+        hashfunc=int,
+        permutations=_permutations(),
+        scheme=SCHEME,
+    )
     signature.update_batch(shingle_hashes.tolist())
     return signature.hashvalues
 
