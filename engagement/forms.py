@@ -7,6 +7,9 @@ from flask import request
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
+
+from engagement.i18n import LANGUAGES
 
 #: The messages WTForms or Flask-WTF can raise on their own, so that extraction puts them in our
 #: catalogs and they reach residents translated. Our fields name their own messages; these are
@@ -92,3 +95,11 @@ class BaseForm(FlaskForm):
         """(field id, message) for the error summary at the top of a form."""
         field_errors = [(field.id, str(message)) for field in self for message in field.errors]
         return field_errors + [("", str(message)) for message in self.form_errors]
+
+
+def language_choices() -> list[SelectChoice]:
+    """ "All languages", then each of our languages named in itself (and marked as such)."""
+    return [SelectChoice("", _l("All languages"))] + [
+        SelectChoice(language.code, language.native_name, render_kw={"lang": language.code})
+        for language in LANGUAGES.values()
+    ]

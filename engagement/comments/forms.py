@@ -29,14 +29,14 @@ from wtforms.validators import (
 
 from engagement.comments.models import (
     BODY_MAX_LENGTH,
+    CHANNEL_LABELS,
     DISPLAY_NAME_MAX_LENGTH,
     POSITION_LABELS,
     POSITION_NAMES,
     Position,
 )
 from engagement.comments.queries import FormChoices
-from engagement.forms import UNREADABLE, BaseForm
-from engagement.i18n import LANGUAGES
+from engagement.forms import UNREADABLE, BaseForm, language_choices
 
 #: Control characters other than tab and newline: invisible, and NUL can't even be stored.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -199,11 +199,7 @@ class CommentFilterForm(BaseForm):
     )
     language = SelectField(
         _l("Language of the comment"),
-        choices=[SelectChoice("", _l("All languages"))]
-        + [
-            SelectChoice(language.code, language.native_name, render_kw={"lang": language.code})
-            for language in LANGUAGES.values()
-        ],
+        choices=language_choices(),
         default="",
         invalid_choice_message=_l("Choose a language from the list."),
     )
@@ -246,3 +242,10 @@ def fill_choices(form: CommentForm | CommentFilterForm, choices: FormChoices) ->
     else:
         form.topic.choices = [SelectChoice("", str(_l("All topics"))), *topics]
         form.neighborhood.choices = [SelectChoice("", str(_l("All neighborhoods"))), *neighborhoods]
+
+
+def channel_choices() -> list[SelectChoice]:
+    """ "All channels", then each way a comment can reach us."""
+    return [SelectChoice("", _l("All channels"))] + [
+        SelectChoice(channel.value, label) for channel, label in CHANNEL_LABELS.items()
+    ]

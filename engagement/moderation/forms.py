@@ -10,14 +10,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from engagement.comments.forms import CommentForm, clean_text
+from engagement.comments.forms import CommentForm, channel_choices, clean_text
 from engagement.comments.models import (
     CHANNEL_LABELS,
     REJECTION_REASON_LABELS,
     Channel,
     RejectionReason,
 )
-from engagement.forms import BaseForm
+from engagement.forms import BaseForm, language_choices
 from engagement.i18n import LANGUAGES
 from engagement.moderation.flags import FLAG_LABELS, Flag
 from engagement.moderation.models import REPORT_REASON_LABELS, ReportReason
@@ -30,15 +30,7 @@ class QueueFilterForm(BaseForm):
         csrf = False
 
     consultation = SelectField(_l("Consultation"), choices=[], default="")
-    language = SelectField(
-        _l("Language"),
-        choices=[SelectChoice("", _l("All languages"))]
-        + [
-            SelectChoice(code, lang.native_name, render_kw={"lang": code})
-            for code, lang in LANGUAGES.items()
-        ],
-        default="",
-    )
+    language = SelectField(_l("Language"), choices=language_choices(), default="")
     neighborhood = SelectField(_l("Neighborhood"), choices=[], default="")
     flag = SelectField(
         _l("Flag"),
@@ -46,12 +38,7 @@ class QueueFilterForm(BaseForm):
         + [SelectChoice(flag.value, FLAG_LABELS[flag]) for flag in Flag],
         default="",
     )
-    channel = SelectField(
-        _l("Channel"),
-        choices=[SelectChoice("", _l("All channels"))]
-        + [SelectChoice(channel.value, CHANNEL_LABELS[channel]) for channel in Channel],
-        default="",
-    )
+    channel = SelectField(_l("Channel"), choices=channel_choices(), default="")
     #: Set by the "all copies" link of a form letter; kept as a hidden field by the filters.
     campaign = IntegerField(
         widget=HiddenInput(),

@@ -7,12 +7,13 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from engagement.comments.models import CHANNEL_LABELS, Channel
+from engagement.comments.forms import channel_choices
+from engagement.comments.models import Channel
 from engagement.consultations.models import Consultation
-from engagement.forms import BaseForm
+from engagement.forms import BaseForm, language_choices
 from engagement.geography.models import Community, Ward
 from engagement.geography.queries import neighborhoods_by_community
-from engagement.i18n import LANGUAGES, translated
+from engagement.i18n import translated
 from engagement.tallies.queries import TallyFilters
 
 
@@ -64,18 +65,13 @@ class TallyFilterForm(BaseForm):
     )
     language = SelectField(
         _l("Language of the comment"),
-        choices=[SelectChoice("", _l("All languages"))]
-        + [
-            SelectChoice(language.code, language.native_name, render_kw={"lang": language.code})
-            for language in LANGUAGES.values()
-        ],
+        choices=language_choices(),
         default="",
         invalid_choice_message=_l("Choose a language from the list."),
     )
     channel = SelectField(
         _l("How it reached us"),
-        choices=[SelectChoice("", _l("All channels"))]
-        + [SelectChoice(channel.value, label) for channel, label in CHANNEL_LABELS.items()],
+        choices=channel_choices(),
         default="",
         invalid_choice_message=_l("Choose a channel from the list."),
     )
