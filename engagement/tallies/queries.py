@@ -455,9 +455,10 @@ def highlights(
 def open_data_rows(
     session: Session, consultation: Consultation, *, batch: int = 5_000
 ) -> Iterator[list[Any]]:
-    """The published comments, oldest first, as rows of ``PUBLIC_FIELDS``, in constant memory.
+    """The published comments, in the order received, as rows of ``PUBLIC_FIELDS``, in constant
+    memory.
 
-    The same values as ``public_record`` (the API's), read as plain columns in keyset batches
+    The same values as ``public_record`` (the API's), read as plain columns in windows of ids
     (never OFFSET) with the small tables joined in memory, so that a million rows stream fast.
     """
     neighborhoods = {
@@ -474,9 +475,15 @@ def open_data_rows(
     ):
         wards[n_id].append(number)
     topics = sorted(consultation.topics, key=lambda topic: topic.position)
-    where = counted_conditions(consultation, TallyFilters())
-    last_id = 0
-    while True:
+    # Windows of ids, read through the primary key alone and filtered here: given the consultation
+    # and status as well, SQLite picks an index on them and sorts the whole consultation for
+    # every batch (quadratic at a million). Published means PUBLISHED_STATUSES, as everywhere.
+    last_id = session.scalar(
+        select(func.max(Comment.id)).where(Comment.consultation_id == consultation.id)
+    )
+    start = 0
+    while last_id is not None and start < last_id:
+        end = start + batch
         comments = session.execute(
             select(
                 Comment.id,
@@ -494,14 +501,13 @@ def open_data_rows(
                 Comment.body,
                 Comment.published_body,
                 Comment.fingerprint,
+                Comment.consultation_id,
+                Comment.status,
             )
-            .where(*where, Comment.id > last_id)
+            .where(Comment.id > start, Comment.id <= end)
             .order_by(Comment.id)
-            .limit(batch)
         ).all()
-        if not comments:
-            return
-        last_id = comments[-1][0]
+        start = end
         for (
             _id,
             receipt,
@@ -518,7 +524,11 @@ def open_data_rows(
             body,
             published_body,
             fingerprint,
+            consultation_id,
+            status,
         ) in comments:
+            if consultation_id != consultation.id or status not in PUBLISHED_STATUSES:
+                continue
             place = neighborhoods.get(n_id) if n_id is not None else None
             record = {
                 "receipt_code": receipt,
