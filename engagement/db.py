@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import JSON, DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DDL, JSON, DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -189,3 +189,42 @@ def _may_write() -> bool:
 
 
 db = Database()
+
+
+class AppendOnlyViolation(Exception):
+    """Raised when code tries to change or remove an entry of an append-only log."""
+
+
+def append_only(model: type[Base]) -> type[Base]:
+    """Make a log table append-only: the ORM refuses updates and deletes, and so does the
+    database (triggers created with the table), for any statement that bypasses the ORM.
+
+    Migrations keep their own copy of the trigger statements, as they were when written.
+    """
+    table = model.__tablename__
+
+    def refuse(_mapper: Any, _connection: Any, target: Any) -> None:
+        raise AppendOnlyViolation(f"{table} row {target.id} is append-only")
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)
+    statements = {
+        "postgresql": [
+            f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE
+ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""",
+        ],
+        "sqlite": [
+            f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+        ],
+    }
+    for dialect, ddl in statements.items():
+        for statement in ddl:
+            event.listen(
+                model.__table__, "after_create", DDL(statement).execute_if(dialect=dialect)
+            )
+    return model

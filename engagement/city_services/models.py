@@ -4,20 +4,25 @@ from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    DDL,
     JSON,
     CheckConstraint,
     ForeignKey,
     Integer,
     String,
-    event,
     false,
     text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engagement.db import Base, TranslatedText, UTCDateTime, enum_column, utcnow
+from engagement.db import (
+    Base,
+    TranslatedText,
+    UTCDateTime,
+    append_only,
+    enum_column,
+    utcnow,
+)
 
 CODE_MAX_LENGTH = 80
 #: Minneapolis 311 from outside the city, and the number shown instead of an uncertain one.
@@ -105,6 +110,7 @@ EDIT_SOURCE_LABELS = {
 }
 
 
+@append_only
 class ServiceEdit(Base):
     """One entry of the append-only log of changes to a service: who, when, before and after.
 
@@ -127,38 +133,3 @@ class ServiceEdit(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     service: Mapped[Service] = relationship()
-
-
-class AppendOnlyViolation(Exception):
-    """Raised when code tries to change or remove an entry of the service edit log."""
-
-
-@event.listens_for(ServiceEdit, "before_update")
-@event.listens_for(ServiceEdit, "before_delete")
-def _refuse_change(_mapper: Any, _connection: Any, target: ServiceEdit) -> None:
-    raise AppendOnlyViolation(f"service edit {target.id} is append-only")
-
-
-#: The same rule in the database, for any statement that bypasses the ORM.
-APPEND_ONLY_TRIGGERS = {
-    "postgresql": [
-        """CREATE OR REPLACE FUNCTION service_edits_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION 'service_edits is append-only'; END; $$ LANGUAGE plpgsql""",
-        """CREATE TRIGGER service_edits_append_only BEFORE UPDATE OR DELETE
-ON service_edits FOR EACH ROW EXECUTE FUNCTION service_edits_append_only()""",
-    ],
-    "sqlite": [
-        """CREATE TRIGGER service_edits_no_update BEFORE UPDATE ON service_edits
-BEGIN SELECT RAISE(ABORT, 'service_edits is append-only'); END""",
-        """CREATE TRIGGER service_edits_no_delete BEFORE DELETE ON service_edits
-BEGIN SELECT RAISE(ABORT, 'service_edits is append-only'); END""",
-    ],
-}
-
-for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
-    for _statement in _statements:
-        event.listen(
-            ServiceEdit.__table__,
-            "after_create",
-            DDL(_statement).execute_if(dialect=_dialect),
-        )

@@ -4,19 +4,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    DDL,
     JSON,
     Boolean,
     ForeignKey,
     Index,
     String,
     Text,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engagement.comments.models import Comment, RejectionReason
-from engagement.db import Base, UTCDateTime, enum_column, utcnow
+from engagement.db import Base, UTCDateTime, append_only, enum_column, utcnow
 from engagement.moderation.flags import Flag
 
 
@@ -91,6 +89,7 @@ class CommentReport(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+@append_only
 class ModerationEvent(Base):
     """One entry of the append-only moderation log: who did what to which comment, and why.
 
@@ -118,38 +117,3 @@ class ModerationEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     comment: Mapped[Comment] = relationship()
-
-
-class AppendOnlyViolation(Exception):
-    """Raised when code tries to change or remove a moderation log entry."""
-
-
-@event.listens_for(ModerationEvent, "before_update")
-@event.listens_for(ModerationEvent, "before_delete")
-def _refuse_change(_mapper: Any, _connection: Any, target: ModerationEvent) -> None:
-    raise AppendOnlyViolation(f"moderation event {target.id} is append-only")
-
-
-#: The same rule in the database, for any statement that bypasses the ORM.
-APPEND_ONLY_TRIGGERS = {
-    "postgresql": [
-        """CREATE OR REPLACE FUNCTION moderation_events_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION 'moderation_events is append-only'; END; $$ LANGUAGE plpgsql""",
-        """CREATE TRIGGER moderation_events_append_only BEFORE UPDATE OR DELETE
-ON moderation_events FOR EACH ROW EXECUTE FUNCTION moderation_events_append_only()""",
-    ],
-    "sqlite": [
-        """CREATE TRIGGER moderation_events_no_update BEFORE UPDATE ON moderation_events
-BEGIN SELECT RAISE(ABORT, 'moderation_events is append-only'); END""",
-        """CREATE TRIGGER moderation_events_no_delete BEFORE DELETE ON moderation_events
-BEGIN SELECT RAISE(ABORT, 'moderation_events is append-only'); END""",
-    ],
-}
-
-for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
-    for _statement in _statements:
-        event.listen(
-            ModerationEvent.__table__,
-            "after_create",
-            DDL(_statement).execute_if(dialect=_dialect),
-        )

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from engagement.auth.models import StaffUser
 from engagement.city_services.models import (
-    AppendOnlyViolation,
     EditSource,
     Service,
     ServiceEdit,
@@ -22,6 +21,7 @@ from engagement.city_services.models import (
 from engagement.city_services.operations import EditedMeanwhile, InvalidService, update_service
 from engagement.city_services.queries import search_services
 from engagement.city_services.records import CONTENT_LANGUAGES, TRANSLATED_FIELDS, record_of
+from engagement.db import AppendOnlyViolation
 from tests.conftest import csrf_token
 
 EDIT = "/en/staff/services/garbage-recycling"

@@ -14,11 +14,10 @@ from engagement.auth.operations import create_staff
 from engagement.comments.models import Channel, Comment, CommentStatus, Position, RejectionReason
 from engagement.comments.operations import CommentDraft
 from engagement.comments.queries import is_counted
-from engagement.db import utcnow
+from engagement.db import AppendOnlyViolation, utcnow
 from engagement.errors import DomainError
 from engagement.moderation.flags import Flag
 from engagement.moderation.models import (
-    AppendOnlyViolation,
     CommentFlag,
     ModerationAction,
     ModerationEvent,
