@@ -147,36 +147,58 @@ class CommentPage:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _filtered(consultation: Consultation, filters: CommentFilters) -> list[Any]:
-    conditions: list[Any] = [Comment.consultation_id == consultation.id, is_published()]
-    if filters.position is not None:
-        conditions.append(Comment.position == filters.position)
-    if filters.language:
-        conditions.append(Comment.locale == filters.language)
-    if filters.channel is not None:
-        conditions.append(Comment.channel == filters.channel)
-    if filters.neighborhood:
+def origin_conditions(
+    *,
+    neighborhood: str | None,
+    community: str | None,
+    ward: int | None,
+    language: str | None,
+    channel: Channel | None,
+) -> list[ColumnElement[bool]]:
+    """SQL conditions on where a comment came from: place (a neighborhood, community or ward,
+    by slug or number), language and channel. The public list, the API and the tallies share
+    them; a ward takes every neighborhood that lies (even partly) in it."""
+    conditions: list[ColumnElement[bool]] = []
+    if language:
+        conditions.append(Comment.locale == language)
+    if channel is not None:
+        conditions.append(Comment.channel == channel)
+    if neighborhood:
         conditions.append(
             Comment.neighborhood_id.in_(
-                select(Neighborhood.id).where(Neighborhood.slug == filters.neighborhood)
+                select(Neighborhood.id).where(Neighborhood.slug == neighborhood)
             )
         )
-    if filters.community:
+    if community:
         conditions.append(
             Comment.neighborhood_id.in_(
                 select(Neighborhood.id)
                 .join(Community, Community.id == Neighborhood.community_id)
-                .where(Community.slug == filters.community)
+                .where(Community.slug == community)
             )
         )
-    if filters.ward is not None:
+    if ward is not None:
         conditions.append(
             Comment.neighborhood_id.in_(
                 select(neighborhood_wards.c.neighborhood_id).where(
-                    neighborhood_wards.c.ward_number == filters.ward
+                    neighborhood_wards.c.ward_number == ward
                 )
             )
         )
+    return conditions
+
+
+def _filtered(consultation: Consultation, filters: CommentFilters) -> list[Any]:
+    conditions: list[Any] = [Comment.consultation_id == consultation.id, is_published()]
+    if filters.position is not None:
+        conditions.append(Comment.position == filters.position)
+    conditions += origin_conditions(
+        neighborhood=filters.neighborhood,
+        community=filters.community,
+        ward=filters.ward,
+        language=filters.language,
+        channel=filters.channel,
+    )
     if filters.topic:
         conditions.append(
             Comment.topics.any(

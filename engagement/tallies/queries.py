@@ -39,6 +39,7 @@ from engagement.comments.queries import (
     PUBLIC_FIELDS,
     PUBLISHED_STATUSES,
     is_published,
+    origin_conditions,
     utc_timestamp,
 )
 from engagement.consultations.models import Consultation
@@ -175,30 +176,13 @@ def counted_conditions(
         # An unknown topic matches nothing (the forms only offer the consultation's topics).
         mask = topic.mask if topic is not None else 0
         conditions.append(Comment.topic_bits.op("&")(mask) != 0)
-    if filters.neighborhood:
-        conditions.append(
-            Comment.neighborhood_id.in_(
-                select(Neighborhood.id).where(Neighborhood.slug == filters.neighborhood)
-            )
-        )
-    if filters.community:
-        conditions.append(
-            Comment.neighborhood_id.in_(
-                select(Neighborhood.id).join(Community).where(Community.slug == filters.community)
-            )
-        )
-    if filters.ward is not None:
-        conditions.append(
-            Comment.neighborhood_id.in_(
-                select(neighborhood_wards.c.neighborhood_id).where(
-                    neighborhood_wards.c.ward_number == filters.ward
-                )
-            )
-        )
-    if filters.language:
-        conditions.append(Comment.locale == filters.language)
-    if filters.channel is not None:
-        conditions.append(Comment.channel == filters.channel)
+    conditions += origin_conditions(
+        neighborhood=filters.neighborhood,
+        community=filters.community,
+        ward=filters.ward,
+        language=filters.language,
+        channel=filters.channel,
+    )
     return conditions
 
 
