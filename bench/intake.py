@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import database, profile
+from bench import database, loadgen, profile
 from bench.server import SETTINGS, Gunicorn, WorkerSettings, describe, machine_cpu_seconds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,15 +52,7 @@ OURS = App(
     "app:app",
     f"/en/consultations/{database.CONSULTATION}",
     f"/en/consultations/{database.CONSULTATION}/comments",
-    {
-        "body": "{random}",
-        "position": "oppose",
-        "topics": ["privacy-surveillance", "data-retention-security"],
-        "neighborhood": "seward",
-        "display_name": "",
-        "contact_email": "",
-        "website": "",
-    },
+    loadgen.COMMENT_FIELDS,
     "SELECT count(*) FROM comments WHERE channel = 'web'",
 )
 BASELINE = App(

@@ -52,6 +52,17 @@ _VOCABULARY = (
 )
 WORDS = _VOCABULARY.split()
 
+#: A valid comment for the pilot's form; "{random}" becomes a text of its own each time.
+COMMENT_FIELDS: dict[str, Any] = {
+    "body": "{random}",
+    "position": "oppose",
+    "topics": ["privacy-surveillance", "data-retention-security"],
+    "neighborhood": "seward",
+    "display_name": "",
+    "contact_email": "",
+    "website": "",
+}
+
 
 @dataclass
 class Response:
@@ -431,17 +442,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--receipt-marker", default="/receipts/")
     parser.add_argument(
         "--fields",
-        default=json.dumps(
-            {
-                "body": "{random}",
-                "position": "oppose",
-                "topics": ["privacy-surveillance", "data-retention-security"],
-                "neighborhood": "seward",
-                "display_name": "",
-                "contact_email": "",
-                "website": "",
-            }
-        ),
+        default=json.dumps(COMMENT_FIELDS),
         help="form fields as JSON; body '{random}' gets varied words",
     )
     parser.add_argument("--path", action="append", default=[], help="read flow: page(s) to GET")
