@@ -8,6 +8,7 @@ outer transaction that is rolled back, so the app's commits leave nothing behind
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 from alembic import command
 from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engagement import create_app
@@ -221,3 +223,18 @@ def login_as(client: FlaskClient, session: Session) -> Callable[..., StaffUser]:
         return user
 
     return login
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Every SQL statement sent while the block runs, on any engine."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

@@ -2,17 +2,14 @@
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from engagement.comments.models import CommentStatus, Position, RejectionReason
 from engagement.db import utcnow
+from tests.conftest import count_queries
 from tests.factories import make_comment, make_consultation
 
 LIST = "/en/consultations/face-pilot/comments"
@@ -39,21 +36,6 @@ def link(page: str, rel: str) -> str:
     match = re.search(rf'<a rel="{rel}" href="([^"]*)"', page)
     assert match, f'no rel="{rel}" link on the page'
     return html.unescape(match.group(1))
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Every SQL statement sent while the block runs, on any engine."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def test_only_published_comments_are_listed(client: Any, session: Any, consultation: Any) -> None:

@@ -2,15 +2,12 @@
 
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskCliRunner
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engagement.geography.models import Neighborhood
@@ -21,6 +18,7 @@ from engagement.geography.operations import (
     import_boundaries,
 )
 from engagement.geography.queries import neighborhood_shapes
+from tests.conftest import count_queries
 from tests.geography.city_data import city_neighborhoods, city_neighborhoods_path
 
 NEIGHBORHOOD_COUNT = 87
@@ -52,21 +50,6 @@ def square(lon: float, lat: float, size: float = 0.01) -> list[list[list[float]]
 def shapes_now(session: Session) -> dict[str, Any]:
     session.expire_all()
     return neighborhood_shapes(session)
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Every SQL statement sent while the block runs, on any engine."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def test_every_neighborhood_of_the_city_file_matches(

@@ -5,19 +5,16 @@ and fall over with 100,000 comments (bench/reading.py measures the time; this co
 queries). Pages another area adds (the API, city services) are counted once they are there.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from engagement.comments.models import CommentStatus, Position
+from tests.conftest import count_queries
 from tests.factories import make_comment
 
 FEW, MANY = 25, 100
@@ -34,20 +31,6 @@ PAGES = [
     ("comments API, filtered", "/api/v1/consultations/{slug}/comments?topic=privacy"),
     ("city-services search", "/en/services?q=police"),
 ]
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def _add(session: Session, consultation: Any, count: int) -> str:
@@ -69,7 +52,7 @@ def _add(session: Session, consultation: Any, count: int) -> str:
 
 def _queries(client: FlaskClient, path: str) -> tuple[int, int]:
     client.get(path)  # first loads (catalogs, per-process caches) are not the point here
-    with counted_queries() as statements:
+    with count_queries() as statements:
         answer = client.get(path)
     return answer.status_code, len(statements)
 
