@@ -12,6 +12,7 @@ from engagement.auth import views as auth
 from engagement.config import INSTANCE_PATH, PROJECT_ROOT, default_config, secret_key
 from engagement.db import db
 from engagement.extensions import babel, limiter, login_manager
+from engagement.jobs import runners as jobs
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_logging(app)
     db.init_app(app)
+    jobs.init_app(app)
     i18n.init_app(app, babel)
     limiter.init_app(app)
     auth.init_app(app, login_manager)
@@ -55,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from engagement.comments.views import bp as comments
     from engagement.consultations.views import bp as consultations
     from engagement.health import bp as health
+    from engagement.jobs.views import bp as jobs_pages
     from engagement.moderation.views import bp as moderation
     from engagement.tallies.views import bp as tallies
 
@@ -67,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         open_data,
         tallies,
+        jobs_pages,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (city_services, open311):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from engagement.auth.models import ROLE_LABELS, StaffRole
 from engagement.auth.operations import create_staff, deactivate_staff
 from engagement.campaigns.operations import rebuild_campaigns
+from engagement.campaigns.tasks import REBUILD
 from engagement.city_services.operations import (
     CATALOG,
     CatalogInvalid,
@@ -32,6 +33,9 @@ from engagement.consultations.queries import consultation_by_slug
 from engagement.db import db
 from engagement.errors import DomainError
 from engagement.geography.operations import import_boundaries, load_geography
+from engagement.jobs.operations import enqueue
+from engagement.jobs.queries import job_counts
+from engagement.jobs.runners import InlineRunner, QueueRunner, runner
 from engagement.moderation.operations import publish_all_pending
 
 
@@ -143,18 +147,85 @@ def campaigns_group() -> None:
 @campaigns_group.command("rebuild")
 @with_appcontext
 @click.option("--consultation", "slug", default="clearview-ai-pilot", show_default=True)
-def campaigns_rebuild(slug: str) -> None:
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Leave it to the job queue (progress on the staff jobs page) instead of waiting.",
+)
+def campaigns_rebuild(slug: str, background: bool) -> None:
     """Find the consultation's campaigns again, over all its comments in arrival order."""
-    _rebuild_campaigns(consultation_by_slug(db.session, slug))
+    consultation = consultation_by_slug(db.session, slug)
+    if background:
+        job = enqueue(
+            db.session, REBUILD, subject_id=consultation.id, consultation_id=consultation.id
+        )
+        db.session.commit()
+        click.echo(f"Queued as job {job.id}; its progress shows on the staff jobs page.")
+        return
+    _rebuild_campaigns(consultation, show_progress=True)
 
 
-def _rebuild_campaigns(consultation: Consultation) -> None:
+def _rebuild_campaigns(consultation: Consultation, *, show_progress: bool = False) -> None:
     started = time.perf_counter()
-    result = rebuild_campaigns(db.session, consultation)
+    with click.progressbar(
+        length=1, label="Comparing comments", hidden=not show_progress, file=sys.stderr
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        result = rebuild_campaigns(db.session, consultation, progress)
     db.session.commit()
     click.echo(
         f"Compared {result.comments} comments of '{consultation.slug}': {result.matched} are "
         f"copies in {result.campaigns} campaigns ({time.perf_counter() - started:.1f} s)."
+    )
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (for cron or tests).")
+def worker(burst: bool) -> None:
+    """Run jobs from the queue on JOBS_REDIS_URL (RQ, with its scheduler for later tries).
+
+    Start as many as you like, on any machine that reaches the database and Redis; each also
+    hands over the jobs that Redis lost or a dead worker left.
+    """
+    jobs = runner()
+    if not isinstance(jobs, QueueRunner):
+        raise click.ClickException(
+            "JOBS_REDIS_URL is not set, so jobs run inside the web process and no worker is "
+            "needed. Set it (e.g. redis://127.0.0.1:6379/1) to use workers."
+        )
+    jobs.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs kept in the database (the outbox)."""
+
+
+@jobs_group.command("run")
+@with_appcontext
+def jobs_run() -> None:
+    """Run every job that is due, here and now (the embedded default, or a queue that is down)."""
+    runs = InlineRunner().drain(current_app._get_current_object())  # type: ignore[attr-defined]
+    counts = job_counts(db.session)
+    click.echo(
+        f"Ran {runs} jobs; {counts.waiting} waiting for a later try, {counts.failed} failed."
+    )
+
+
+@jobs_group.command("status")
+@with_appcontext
+def jobs_status() -> None:
+    """Print how many jobs wait, run and failed (for monitoring)."""
+    counts = job_counts(db.session)
+    oldest = counts.oldest_waiting.isoformat(timespec="seconds") if counts.oldest_waiting else "-"
+    click.echo(
+        f"waiting {counts.waiting} (oldest {oldest}), running {counts.running}, "
+        f"failed {counts.failed}, done in 24 h {counts.done_recently}"
     )
 
 
@@ -296,6 +367,8 @@ def init_app(app: Flask) -> None:
         publish_all,
         staff_group,
         campaigns_group,
+        worker,
+        jobs_group,
         import_boundaries_command,
         services_group,
     ):

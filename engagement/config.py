@@ -75,4 +75,19 @@ def default_config() -> dict[str, Any]:
             "MAIL_DEFAULT_SENDER", "Minneapolis public comment <no-reply@localhost>"
         ),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", str(INSTANCE_PATH / "outbox")),
+        #: The site's address as residents reach it, for links in e-mails and reports made by
+        #: background jobs (which have no request to take it from).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
+        #: Redis for the RQ job queue. Unset: jobs run in this process after each response.
+        "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "engagement"),
+        #: Seconds to wait before each new try of a failed job; then it is failed for good.
+        "JOBS_RETRY_INTERVALS": os.environ.get("JOBS_RETRY_INTERVALS", "30,120,600"),
+        #: A job handed to RQ that has not started within this many seconds (Redis down or
+        #: restarted, a worker killed) is handed over again by the dispatcher.
+        "JOBS_LEASE_SECONDS": int(os.environ.get("JOBS_LEASE_SECONDS", "120")),
+        "JOBS_SWEEP_SECONDS": float(os.environ.get("JOBS_SWEEP_SECONDS", "5")),
+        #: Above this many comments, the hearing-report PDF is drawn by a background job and
+        #: staff get a link when it is ready; below, it is drawn in the request.
+        "PDF_IN_REQUEST_MAX_COMMENTS": int(os.environ.get("PDF_IN_REQUEST_MAX_COMMENTS", "5000")),
     }

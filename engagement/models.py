@@ -6,7 +6,9 @@ from engagement.city_services.models import Service, ServiceCategory, ServiceEdi
 from engagement.comments.models import Comment
 from engagement.consultations.models import Consultation, Topic
 from engagement.geography.models import Community, Neighborhood, Ward
+from engagement.jobs.models import Job, SentMail
 from engagement.moderation.models import CommentFlag, CommentReport, ModerationEvent
+from engagement.tallies.models import ReportFile
 
 __all__ = [
     "Campaign",
@@ -15,8 +17,11 @@ __all__ = [
     "CommentReport",
     "Community",
     "Consultation",
+    "Job",
     "ModerationEvent",
     "Neighborhood",
+    "ReportFile",
+    "SentMail",
     "Service",
     "ServiceCategory",
     "ServiceEdit",

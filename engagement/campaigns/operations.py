@@ -26,7 +26,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from engagement.campaigns.models import Campaign, SignatureBand
 from engagement.comments.models import Comment
 from engagement.consultations.models import Consultation
+from engagement.db import utcnow
 from engagement.moderation.flags import Flag
 from engagement.moderation.models import CommentFlag
 
@@ -60,12 +61,22 @@ _COMBINING_MARKS = re.compile(
 _BATCH = 2_000
 
 
-def shingles(text: str) -> np.ndarray | None:
-    """The sorted, distinct 32-bit hashes of the text's word triples; None if it is too short."""
+def _words(text: str) -> list[str]:
+    """The text's words, with case and accents folded."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     if not folded.isascii():
         folded = _COMBINING_MARKS.sub("", folded)
-    words = _WORD.findall(folded)
+    return _WORD.findall(folded)
+
+
+def could_be_a_copy(text: str) -> bool:
+    """Whether a text is long enough to be compared at all (the cheap part of ``shingles``)."""
+    return len(_words(text)) >= MIN_WORDS
+
+
+def shingles(text: str) -> np.ndarray | None:
+    """The sorted, distinct 32-bit hashes of the text's word triples; None if it is too short."""
+    words = _words(text)
     if len(words) < MIN_WORDS:
         return None
     triples = {
@@ -118,12 +129,18 @@ def _band_keys(hashvalues: np.ndarray) -> list[int]:
 def match_comment(session: Session, comment: Comment) -> Campaign | None:
     """Record a new comment's signature and put it in a campaign if it copies earlier ones.
 
-    Cheap enough for every submission: one insert of the bands, one indexed query for at most
-    ``BANDS`` candidates, and their texts compared.
+    One insert of the bands, one indexed query for at most ``BANDS`` candidates, and their
+    texts compared. Matches of one consultation are made one at a time (a lock on its row): two
+    copies of a letter checked at the same moment by two workers would otherwise each miss the
+    other.
     """
+    comment.copies_checked_at = utcnow()
     hashes = shingles(comment.body)
     if hashes is None:
         return None
+    session.execute(
+        select(Consultation.id).where(Consultation.id == comment.consultation_id).with_for_update()
+    )
     keys = band_keys(hashes)
     earliest = session.execute(
         select(SignatureBand.band, func.min(SignatureBand.comment_id))
@@ -223,12 +240,20 @@ class Rebuild:
     campaigns: int
 
 
-def rebuild_campaigns(session: Session, consultation: Consultation) -> Rebuild:
+def rebuild_campaigns(
+    session: Session,
+    consultation: Consultation,
+    progress: Callable[[int, int], None] | None = None,
+) -> Rebuild:
     """Forget the consultation's campaigns and find them again over every comment, oldest first.
 
     Used after the matching rules change, or to check the incremental matches. Holds the
-    shingles of at most one comment per band value in memory.
+    shingles of at most one comment per band value in memory. ``progress(done, total)`` is told
+    after each batch of comments.
     """
+    total = (
+        session.scalar(select(func.count()).where(Comment.consultation_id == consultation.id)) or 0
+    )
     comment_ids = select(Comment.id).where(Comment.consultation_id == consultation.id)
     session.execute(
         delete(CommentFlag).where(
@@ -238,7 +263,7 @@ def rebuild_campaigns(session: Session, consultation: Consultation) -> Rebuild:
     session.execute(
         update(Comment)
         .where(Comment.consultation_id == consultation.id)
-        .values(campaign_id=None)
+        .values(campaign_id=None, copies_checked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(Campaign).where(Campaign.consultation_id == consultation.id))
@@ -276,6 +301,8 @@ def rebuild_campaigns(session: Session, consultation: Consultation) -> Rebuild:
                 held[comment_id] = hashes
         if rows:
             session.execute(insert(SignatureBand), rows)
+        if progress is not None:
+            progress(count, total)
 
     groups: dict[int, list[int]] = {}
     for comment_id in parent:

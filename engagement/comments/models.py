@@ -213,6 +213,9 @@ class Comment(Base):
     topic_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: The form-letter campaign this comment is a copy of (see engagement.campaigns).
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    #: When the form-letter check ran (a background job); empty until then, so that nobody
+    #: reads "not a copy" into a comment that was not compared yet.
+    copies_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Marked by a moderator as a representative quote for the council report.
     highlighted: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Optimistic concurrency: a moderator's change applies only to the version they saw.

@@ -3,26 +3,24 @@
 import hashlib
 import hmac
 import json
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from engagement.campaigns.operations import match_comment
+from engagement.campaigns.operations import could_be_a_copy
+from engagement.campaigns.tasks import MATCH_COMMENT
 from engagement.comments.models import Channel, Comment, CommentStatus, Position, Residence
 from engagement.consultations.models import Consultation, Phase, Topic
 from engagement.db import utcnow
 from engagement.errors import DomainError
 from engagement.geography.models import Neighborhood
+from engagement.jobs.operations import enqueue
 from engagement.moderation.flags import Flag, detect_flags, flags_of
 from engagement.moderation.models import CommentFlag
-
-log = logging.getLogger(__name__)
 
 #: Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or copied from paper
 #: can't be mistaken for another.
@@ -184,23 +182,21 @@ def submit_comment(
     session.add(comment)
     session.flush()
     _flag(session, comment)
-    _match_copies(session, comment)
+    _check_for_copies(session, comment, now)
     return comment
 
 
-def _match_copies(session: Session, comment: Comment) -> None:
-    """Put the comment in its form-letter campaign, if it is a copy; never at the comment's cost.
+def _check_for_copies(session: Session, comment: Comment, now: datetime) -> None:
+    """Have the comment compared with earlier ones after it is stored (a background job).
 
-    Matching runs in a savepoint: if it fails (two copies of a letter arriving at the same
-    moment can merge and move the same campaign), the comment is stored unmatched and the next
-    ``flask campaigns rebuild`` places it. A database that is down still fails the submission,
-    which the resident is told to send again.
+    The comparison never runs in the resident's request, and can never cost the comment: the
+    job is stored with it, and runs (or is tried again) once the comment is committed. A text
+    too short to be a form letter is settled at once.
     """
-    try:
-        with session.begin_nested():
-            match_comment(session, comment)
-    except DBAPIError:
-        log.warning("Comment %s stored without form-letter matching", comment.id, exc_info=True)
+    if could_be_a_copy(comment.body):
+        enqueue(session, MATCH_COMMENT, subject_id=comment.id, comment_id=comment.id)
+    else:
+        comment.copies_checked_at = now
 
 
 def _flag(session: Session, comment: Comment) -> None:

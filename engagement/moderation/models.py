@@ -45,6 +45,16 @@ ACTION_LABELS = {
 }
 
 
+#: Decisions a resident who left an e-mail address hears about. Keeping a reported comment
+#: published (dismissing the reports) and restoring it to the queue change nothing for them.
+NOTIFIED_ACTIONS = (
+    ModerationAction.PUBLISH,
+    ModerationAction.PUBLISH_REDACTED,
+    ModerationAction.REJECT,
+    ModerationAction.HIDE,
+)
+
+
 class ReportReason(StrEnum):
     PERSONAL_INFORMATION = "personal_information"
     HARASSMENT = "harassment"

@@ -24,13 +24,16 @@ from engagement.consultations.models import Consultation
 from engagement.db import utcnow
 from engagement.errors import Conflict, DomainError, NotFound
 from engagement.i18n import in_language
+from engagement.jobs.operations import enqueue
 from engagement.moderation.flags import redact
 from engagement.moderation.models import (
+    NOTIFIED_ACTIONS,
     CommentReport,
     ModerationAction,
     ModerationEvent,
     ReportReason,
 )
+from engagement.moderation.tasks import SEND_OUTCOME
 
 #: What the public sees in place of removed text, in the comment's own language.
 REDACTION_MARKER = _l("[removed: personal information]")
@@ -165,8 +168,11 @@ def _decide(
     if status == CommentStatus.PUBLISHED and comment.published_at is None:
         comment.published_at = utcnow()
     _resolve_reports(session, comment)
-    _record(session, comment, staff, action, before, reason=reason, note=note, bulk=bulk)
+    entry = _record(session, comment, staff, action, before, reason=reason, note=note, bulk=bulk)
     _flush(session)
+    if comment.contact_email and action in NOTIFIED_ACTIONS:
+        enqueue(session, SEND_OUTCOME, subject_id=comment.id, comment_id=comment.id,
+                event_id=entry.id)  # fmt: skip
     return comment
 
 

@@ -27,7 +27,6 @@ from engagement.comments.forms import fill_choices, new_submission_token, submis
 from engagement.comments.models import (
     Channel,
     Comment,
-    CommentStatus,
     Position,
     RejectionReason,
 )
@@ -51,7 +50,6 @@ from engagement.moderation.forms import (
     StaffEntryForm,
 )
 from engagement.moderation.models import ReportReason
-from engagement.moderation.notifications import notify_outcome
 from engagement.moderation.operations import (
     NoteRequired,
     available_decisions,
@@ -189,11 +187,10 @@ def _render_review(
     ), status
 
 
-def _after_decision(comment_id: int, message: str, *, notify: bool = True) -> BaseResponse:
-    """Commit, tell the resident, and go on to the next comment in the queue."""
+def _after_decision(comment_id: int, message: str) -> BaseResponse:
+    """Commit (the resident's e-mail, if any, goes out from a job) and go on to the next
+    comment in the queue."""
     db.session.commit()
-    if notify:
-        notify_outcome(comment_for_review(db.session, comment_id).comment)
     flash(message, "success")
     upcoming = next_in_queue(db.session, comment_id)
     if upcoming is None:
@@ -213,14 +210,11 @@ def publish(comment_id: int) -> BaseResponse:
     form = DecisionForm()
     if not form.validate():
         return _refused(comment_id, DomainError(_l("The form had expired. Please try again.")))
-    current = db.session.get(Comment, comment_id)
-    # Keeping a reported comment published changes nothing the resident needs to hear about.
-    notify = current is None or current.status != CommentStatus.PUBLISHED
     try:
         publish_comment(db.session, comment_id, form.version.data, current_user)
     except DomainError as error:
         return _refused(comment_id, error)
-    return _after_decision(comment_id, _("Published."), notify=notify)
+    return _after_decision(comment_id, _("Published."))
 
 
 @bp.post("/staff/moderation/comments/<int(max=2147483647):comment_id>/redact")
@@ -337,8 +331,6 @@ def bulk() -> BaseResponse:
         flash(str(error.message), "error")
         return redirect(url_for("moderation.queue"), code=303)
     db.session.commit()
-    for comment_id in result.done:
-        notify_outcome(comment_for_review(db.session, comment_id).comment)
     flash(_("%(count)s comments done.", count=len(result.done)), "success")
     for _comment_id, message in result.skipped:
         flash(message, "error")

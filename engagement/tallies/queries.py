@@ -43,10 +43,12 @@ from engagement.comments.queries import (
     utc_timestamp,
 )
 from engagement.consultations.models import Consultation
+from engagement.errors import NotFound
 from engagement.geography.models import Community, Neighborhood, neighborhood_wards
 from engagement.i18n import CITY_TIME
 from engagement.moderation.models import ModerationEvent
 from engagement.moderation.queries import ModerationSummary, moderation_summary
+from engagement.tallies.models import ReportFile
 
 #: The statuses counted when staff ask to include comments still waiting for review.
 WITH_PENDING = (*PUBLISHED_STATUSES, CommentStatus.PENDING)
@@ -554,3 +556,15 @@ def open_data_version(session: Session, consultation: Consultation) -> str:
     ).one()
     found = last_found.timestamp() if last_found else 0
     return f"{consultation.id}-{last_event or 0}-{last_comment or 0}-{campaigns}-{found}"
+
+
+def report_file_of(session: Session, consultation: Consultation, report_id: int) -> ReportFile:
+    """A PDF report asked for on this consultation.
+
+    Raises:
+        NotFound: no such report for this consultation.
+    """
+    found = session.get(ReportFile, report_id)
+    if found is None or found.consultation_id != consultation.id:
+        raise NotFound
+    return found

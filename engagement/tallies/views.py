@@ -1,6 +1,8 @@
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -13,6 +15,7 @@ from engagement.db import db, utcnow
 from engagement.extensions import limiter
 from engagement.geography.queries import neighborhood_shapes
 from engagement.i18n import current_language
+from engagement.jobs.queries import is_waiting
 from engagement.tallies.exports import (
     FIRST_COLUMNS,
     TABLE_NAMES,
@@ -23,7 +26,9 @@ from engagement.tallies.exports import (
     tally_json,
 )
 from engagement.tallies.forms import TallyFilterForm, filter_summary
-from engagement.tallies.queries import Row, Tally, tally
+from engagement.tallies.operations import request_report_file
+from engagement.tallies.queries import Row, Tally, report_file_of, tally
+from engagement.tallies.tasks import DRAW_REPORT
 
 bp = Blueprint("tallies", __name__, url_prefix="/<lang>")
 
@@ -41,7 +46,17 @@ def _read(slug: str, *, staff: bool) -> tuple[Consultation, TallyFilterForm, Tal
 
 
 def _page(template: str, slug: str, *, staff: bool) -> tuple[str, int]:
-    consultation, form, result = _read(slug, staff=staff)
+    return _render(template, *_read(slug, staff=staff), staff=staff)
+
+
+def _render(
+    template: str,
+    consultation: Consultation,
+    form: TallyFilterForm,
+    result: Tally | None,
+    *,
+    staff: bool,
+) -> tuple[str, int]:
     return render_template(
         template,
         consultation=consultation,
@@ -102,6 +117,11 @@ def dashboard(slug: str) -> tuple[str, int]:
 @bp.get("/staff/tallies/<slug>/report")
 @require_role(*READERS)
 def report(slug: str) -> tuple[str, int]:
+    return report_page(slug)
+
+
+def report_page(slug: str) -> tuple[str, int]:
+    """The printable report for the current request's filters (also drawn by the PDF job)."""
     return _page("tallies/report.html", slug, staff=True)
 
 
@@ -109,14 +129,55 @@ def report(slug: str) -> tuple[str, int]:
 @require_role(*READERS)
 @limiter.limit(lambda: current_app.config["PDF_RATE_LIMIT"])
 def pdf(slug: str) -> BaseResponse | tuple[str, int]:
-    page, status = _page("tallies/report.html", slug, staff=True)
-    if status != 200:
-        return page, status
+    """The report as PDF: drawn now for a small consultation; for a large one a background job
+    draws it, and the staff member gets a page with the link once it is ready."""
+    consultation, form, result = _read(slug, staff=True)
+    if result is None:
+        return _render("tallies/report.html", consultation, form, result, staff=True)
+    if result.total.comments > current_app.config["PDF_IN_REQUEST_MAX_COMMENTS"]:
+        requested = request_report_file(
+            db.session, consultation, current_language(), _filter_query(), current_user.id
+        )
+        db.session.commit()
+        return redirect(url_for("tallies.report_file", slug=slug, report_id=requested.id), 303)
+    page, _status = _render("tallies/report.html", consultation, form, result, staff=True)
+    return _pdf_response(report_pdf(page, request.url_root), slug)
+
+
+def _filter_query() -> str:
+    fields = TallyFilterForm.field_names()
+    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k in fields])
+
+
+def _pdf_response(pdf: bytes, slug: str) -> Response:
     return Response(
-        report_pdf(page, request.url_root),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{slug}-report.pdf"'},
     )
+
+
+@bp.get("/staff/tallies/<slug>/reports/<int(max=2147483647):report_id>")
+@require_role(*READERS)
+def report_file(slug: str, report_id: int) -> tuple[str, int]:
+    consultation = consultation_by_slug(db.session, slug)
+    found = report_file_of(db.session, consultation, report_id)
+    return render_template(
+        "tallies/report_file.html",
+        consultation=consultation,
+        report=found,
+        waiting=found.ready_at is None and is_waiting(db.session, DRAW_REPORT, found.id),
+    ), 200
+
+
+@bp.get("/staff/tallies/<slug>/reports/<int(max=2147483647):report_id>.pdf")
+@require_role(*READERS)
+def report_file_pdf(slug: str, report_id: int) -> BaseResponse:
+    consultation = consultation_by_slug(db.session, slug)
+    found = report_file_of(db.session, consultation, report_id)
+    if found.pdf is None:
+        return redirect(url_for("tallies.report_file", slug=slug, report_id=report_id), 303)
+    return _pdf_response(found.pdf, slug)
 
 
 @bp.get("/staff/tallies/<slug>/tallies.csv")
