@@ -86,6 +86,10 @@ def default_config() -> dict[str, Any]:
         #: A job handed to RQ that has not started within this many seconds (Redis down or
         #: restarted, a worker killed) is handed over again by the dispatcher.
         "JOBS_LEASE_SECONDS": int(os.environ.get("JOBS_LEASE_SECONDS", "120")),
+        #: A job that started is presumed dead (its worker killed) after its task's timeout
+        #: (minutes for a check or an e-mail, hours for a rebuild), or after this many seconds
+        #: if set and shorter; then it is handed over again and runs once more.
+        "JOBS_RUN_LEASE_SECONDS": int(os.environ.get("JOBS_RUN_LEASE_SECONDS", "0")),
         "JOBS_SWEEP_SECONDS": float(os.environ.get("JOBS_SWEEP_SECONDS", "5")),
         #: Above this many comments, the hearing-report PDF is drawn by a background job and
         #: staff get a link when it is ready; below, it is drawn in the request.

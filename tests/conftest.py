@@ -26,6 +26,7 @@ from engagement.auth.operations import create_staff
 from engagement.cli import alembic_config
 from engagement.db import AppDatabase, Base, db
 from engagement.geography.operations import load_geography
+from engagement.jobs.runners import InlineRunner
 from tests.factories import make_consultation
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -79,6 +80,7 @@ def app(
         overrides.update(marker.kwargs)
     overrides.update(app_overrides)
     app = create_app(overrides)
+    app.test_client_class = BrowserLikeClient
     app.before_request(_forget_who_the_last_request_was)
     state: AppDatabase = app.extensions["db"]
     if backend.name == "sqlite":
@@ -98,6 +100,16 @@ def app(
         outer.rollback()
         connection.close()
         state.engine.dispose()
+
+
+class BrowserLikeClient(FlaskClient):
+    """Reads each answer to the end and closes it, as a server sending it to a browser does,
+    so that what runs after the response (jobs on the embedded default) has run when a test
+    looks. Pass ``buffered=False`` to read a streamed answer piece by piece."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 def _forget_who_the_last_request_was() -> None:
@@ -223,6 +235,11 @@ def login_as(client: FlaskClient, session: Session) -> Callable[..., StaffUser]:
         return user
 
     return login
+
+
+def run_jobs(app: Flask) -> int:
+    """Run the background jobs that are due, as the embedded default does after a response."""
+    return InlineRunner().drain(app)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engagement.campaigns.tasks import match_new_comment
 from engagement.comments.models import Channel, CommentStatus, Position
 from engagement.comments.operations import CommentDraft, submit_comment
 from engagement.consultations.models import Consultation, Topic
@@ -60,6 +61,7 @@ def make_comment(
     locale: str = "en",
     channel: Channel = Channel.WEB,
     submitted_at: datetime | None = None,
+    check_copies: bool = True,
     **extra: Any,
 ) -> Any:
     draft = CommentDraft(
@@ -75,6 +77,9 @@ def make_comment(
     comment = submit_comment(
         session, consultation, draft, submission_token=None, now=submitted_at or utcnow()
     )
+    if check_copies:
+        # What the background job does once the comment is stored (it then finds it done).
+        match_new_comment(session, comment.id)
     comment.status = status
     if status == CommentStatus.PUBLISHED:
         comment.published_at = utcnow()

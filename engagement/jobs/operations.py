@@ -89,17 +89,22 @@ def enqueue(
     return job
 
 
-def claim(session: Session, job_id: int, now: datetime) -> int | None:
+def claim(
+    session: Session, job_id: int, now: datetime, longest: timedelta | None = None
+) -> int | None:
     """Take a job for one run, if nobody holds it: returns this run's try number, or None.
 
     A waiting job, or a running one whose lease ran out (its worker died), can be claimed;
-    a done or failed one, or one another worker is running in time, cannot.
+    a done or failed one, or one another worker is running in time, cannot. The lease is the
+    task's timeout, or ``longest`` if that is shorter.
     """
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
         return None
     task_ = TASKS.get(job.task)
     timeout = task_.timeout if task_ else timedelta(minutes=5)
+    if longest is not None:
+        timeout = min(timeout, longest)
     attempt = job.attempts + 1
     claimed = session.execute(
         update(Job)

@@ -69,7 +69,8 @@ def execute(app: Flask, job_id: int, progress: Progress | None = None) -> JobSta
     failed, or running elsewhere in time).
     """
     session = db.session
-    attempt = claim(session, job_id, utcnow())
+    longest = app.config["JOBS_RUN_LEASE_SECONDS"]
+    attempt = claim(session, job_id, utcnow(), timedelta(seconds=longest) if longest else None)
     session.commit()
     if attempt is None:
         return None
@@ -341,10 +342,13 @@ class QueueRunner:
 
 
 def _extend_leases(session: Session, job_ids: list[int], seconds: int) -> None:
+    """Give due jobs another lease; one that was running past its lease is presumed dead (its
+    worker was killed) and waits to be claimed afresh."""
+    now = utcnow()
     session.execute(
         update(Job)
-        .where(Job.id.in_(job_ids))
-        .values(lease_until=utcnow() + timedelta(seconds=seconds))
+        .where(Job.id.in_(job_ids), Job.lease_until <= now, Job.status != JobStatus.DONE)
+        .values(status=JobStatus.PENDING, lease_until=now + timedelta(seconds=seconds))
         .execution_options(synchronize_session=False)
     )
 

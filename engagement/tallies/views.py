@@ -134,7 +134,7 @@ def pdf(slug: str) -> BaseResponse | tuple[str, int]:
     consultation, form, result = _read(slug, staff=True)
     if result is None:
         return _render("tallies/report.html", consultation, form, result, staff=True)
-    if result.total.comments > current_app.config["PDF_IN_REQUEST_MAX_COMMENTS"]:
+    if result.total.total.comments > current_app.config["PDF_IN_REQUEST_MAX_COMMENTS"]:
         requested = request_report_file(
             db.session, consultation, current_language(), _filter_query(), current_user.id
         )

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from engagement.campaigns.models import Campaign, SignatureBand
 from engagement.campaigns.operations import rebuild_campaigns
 from engagement.comments.models import Comment, CommentStatus
+from engagement.db import utcnow
+from engagement.jobs.models import Job, JobStatus
 from engagement.moderation.models import CommentFlag
+from tests.conftest import Resident, run_jobs
 from tests.factories import make_comment
 
 LETTER = (
@@ -155,29 +158,41 @@ def test_cli_rebuild_reports_what_it_found(app: Flask, session: Session, consult
 
 
 def test_a_failing_match_never_costs_the_comment(
-    session: Session, consultation: Any, monkeypatch: pytest.MonkeyPatch
+    app: Flask, session: Session, resident: Resident, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def collide(session: Session, comment: Comment) -> None:
         # What a concurrent merge looks like from here: the campaign vanished under us.
         session.execute(
             insert(SignatureBand),
-            [
-                {
-                    "comment_id": comment.id,
-                    "band": 0,
-                    "consultation_id": comment.consultation_id,
-                    "key": 1,
-                }
-            ],
-        )
+            [{"comment_id": comment.id, "band": 0, "consultation_id": comment.consultation_id,
+              "key": 1}],
+        )  # fmt: skip
         raise IntegrityError("INSERT", {}, Exception("campaign was merged away"))
 
-    monkeypatch.setattr("engagement.comments.operations.match_comment", collide)
-    comment = make_comment(session, consultation, body=LETTER)
-    session.commit()
+    monkeypatch.setattr("engagement.campaigns.tasks.match_comment", collide)
+    answer = resident.submit(body=LETTER)
 
-    stored = session.get(Comment, comment.id)
+    assert answer.status_code == 303
+    code = answer.location.rsplit("/", 1)[-1]
+    stored = session.scalar(select(Comment).where(Comment.receipt_code == code))
     assert stored is not None
+    assert stored.body == LETTER
     assert stored.campaign_id is None
-    # The savepoint took back what the failed match had written, and nothing else.
+    # The failed try took back what it had written, and nothing else; it will be tried again.
     assert session.scalar(select(SignatureBand.comment_id)) is None
+    job = session.scalar(select(Job).where(Job.subject_id == stored.id))
+    assert job is not None
+    assert (job.status, job.failures, job.last_error) == (
+        JobStatus.PENDING, 1, "IntegrityError"
+    )
+    receipt = resident.client.get(answer.location).text
+    assert "Checking for copies of a form letter" in receipt
+
+    monkeypatch.undo()
+    job.lease_until = utcnow()
+    session.commit()
+    run_jobs(app)
+
+    session.refresh(stored)
+    assert stored.copies_checked_at is not None
+    assert "Checking for copies" not in resident.client.get(answer.location).text

@@ -15,6 +15,9 @@ from engagement.auth.models import StaffRole
 from engagement.auth.operations import create_staff
 from engagement.comments.models import Channel, Comment, CommentStatus
 from engagement.db import utcnow
+from engagement.jobs.models import Job, JobStatus
+from engagement.tallies.models import ReportFile
+from engagement.tallies.tasks import DRAW_REPORT
 from tests.city_services.builders import make_service
 from tests.conftest import STAFF_PASSWORD, csrf_token, form_tokens
 from tests.factories import make_comment
@@ -45,7 +48,14 @@ STAFF_PAGES = {
     "consultations.settings": ("GET", "/en/staff/consultations/face-pilot", {"admin"}),
     "city_services.staff_index": ("GET", "/en/staff/services/", {"admin"}),
     "city_services.edit": ("GET", "/en/staff/services/graffiti", {"admin"}),
-}
+    "tallies.report_file": ("GET", "/en/staff/tallies/face-pilot/reports/{report_id}", READERS),
+    "tallies.report_file_pdf": (
+        "GET", "/en/staff/tallies/face-pilot/reports/{report_id}.pdf", READERS,
+    ),
+    "jobs.index": ("GET", "/en/staff/jobs/", {"admin"}),
+    "jobs.retry": ("POST", "/en/staff/jobs/{job_id}/retry", {"admin"}),
+    "jobs.rebuild_campaigns": ("POST", "/en/staff/jobs/rebuild-campaigns", {"admin"}),
+}  # fmt: skip
 
 
 def test_every_staff_route_is_in_the_matrix(app: Flask) -> None:
@@ -65,11 +75,16 @@ def test_role_matrix(
     comment = make_comment(session, consultation, status=CommentStatus.PENDING)
     someone = create_staff(session, "someone@example.gov", StaffRole.COUNCIL, STAFF_PASSWORD)
     make_service(session, code="graffiti")
+    report = ReportFile(consultation_id=consultation.id, language="en", query="")
+    session.add(report)
+    session.flush()
+    job = Job(task=DRAW_REPORT, arguments={"report_id": report.id}, status=JobStatus.FAILED)
+    session.add(job)
     session.commit()
     method, path, allowed = STAFF_PAGES[endpoint]
     if role:
         login_as(role)
-    url = path.format(id=comment.id, staff_id=someone.id)
+    url = path.format(id=comment.id, staff_id=someone.id, report_id=report.id, job_id=job.id)
     response = client.open(url, method=method, data={})
     if role is None:
         assert response.status_code == 302
