@@ -63,6 +63,8 @@ seed: db-upgrade i18n-compile ## Load the consultation, places and demo comments
 	$(FLASK) demo-comments 240 --publish --if-empty
 	@# The City's neighborhood outlines, for the council map, when the shared data is beside us.
 	@if [ -f $(BOUNDARIES) ]; then $(FLASK) import-boundaries $(BOUNDARIES); fi
+	@# Jobs a stopped server left behind (form-letter checks, e-mails) run now.
+	$(FLASK) jobs run
 
 run: seed ## Set everything up and serve on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
