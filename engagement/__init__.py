@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engagement import assets, cli, errors, i18n, security
+from engagement import assets, cli, errors, i18n, security, versions
 from engagement.auth import views as auth
 from engagement.config import INSTANCE_PATH, PROJECT_ROOT, default_config, secret_key
 from engagement.db import db
@@ -35,6 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
 
     _configure_logging(app)
+    _watch_content()
     db.init_app(app)
     jobs.init_app(app)
     i18n.init_app(app, babel)
@@ -75,6 +76,15 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (city_services, open311):
         app.register_blueprint(blueprint)
+
+
+def _watch_content() -> None:
+    """Which changes make kept copies of pages and reference data stale (engagement.versions)."""
+    from engagement.comments.queries import changes_public_record
+    from engagement.consultations.models import Consultation, Topic
+    from engagement.geography.models import Community, Neighborhood, Ward
+
+    versions.watch((Consultation, Topic, Community, Neighborhood, Ward), changes_public_record)
 
 
 def _register_labels(app: Flask) -> None:

@@ -9,6 +9,7 @@ from engagement.geography.models import Community, Neighborhood, Ward
 from engagement.jobs.models import Job, SentMail
 from engagement.moderation.models import CommentFlag, CommentReport, ModerationEvent
 from engagement.tallies.models import ReportFile
+from engagement.versions import ContentVersion
 
 __all__ = [
     "Campaign",
@@ -17,6 +18,7 @@ __all__ = [
     "CommentReport",
     "Community",
     "Consultation",
+    "ContentVersion",
     "Job",
     "ModerationEvent",
     "Neighborhood",

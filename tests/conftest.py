@@ -10,7 +10,9 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from alembic import command
@@ -240,6 +242,52 @@ def login_as(client: FlaskClient, session: Session) -> Callable[..., StaffUser]:
 def run_jobs(app: Flask) -> int:
     """Run the background jobs that are due, as the embedded default does after a response."""
     return InlineRunner().drain(app)
+
+
+def _postgres_database(name: str) -> str:
+    assert TEST_DATABASE_URL
+    parts = urlsplit(TEST_DATABASE_URL)
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _drop_postgres_database(name: str) -> None:
+    assert TEST_DATABASE_URL
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+DATABASES = ["sqlite", *(["postgres"] if TEST_DATABASE_URL else [])]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, committed to for real, that several apps (workers) and
+    processes can share: the schema by the migrations, the City's places and one open
+    consultation (slug ``face-pilot``). A SQLite file, and a PostgreSQL database of its own on
+    TEST_DATABASE_URL's server when that is set."""
+    from tests.resilience.conftest import build_database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+        build_database(url)
+        yield url
+        return
+    name = (
+        f"jobs_{os.getpid()}_{request.node.name[:20].lower()}".replace("[", "_")
+        .replace("]", "")
+        .replace("-", "_")
+    )
+    url = _postgres_database(name)
+    build_database(url)
+    yield url
+    _drop_postgres_database(name)
 
 
 @contextmanager

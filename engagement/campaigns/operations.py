@@ -36,8 +36,9 @@ from datasketch import MinHash
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from engagement import versions
 from engagement.campaigns.models import Campaign, SignatureBand
-from engagement.comments.models import Comment
+from engagement.comments.models import PUBLISHED_STATUSES, Comment
 from engagement.consultations.models import Consultation
 from engagement.db import utcnow
 from engagement.moderation.flags import Flag
@@ -206,6 +207,13 @@ def _set_campaign(session: Session, comment_ids: list[int], campaign_id: int | N
             .values(campaign_id=campaign_id)
             .execution_options(synchronize_session=False)
         )
+    published = session.scalar(
+        select(Comment.id)
+        .where(Comment.id.in_(comment_ids[:_BATCH]), Comment.status.in_(PUBLISHED_STATUSES))
+        .limit(1)
+    )
+    if published is not None or len(comment_ids) > _BATCH:
+        versions.bump(session, versions.PUBLIC)  # the tallies count campaigns once
     ids = set(comment_ids)
     for loaded in session.identity_map.values():
         if isinstance(loaded, Comment) and loaded.id in ids:
@@ -266,6 +274,7 @@ def rebuild_campaigns(
         .values(campaign_id=None, copies_checked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    versions.bump(session, versions.PUBLIC)
     session.execute(delete(Campaign).where(Campaign.consultation_id == consultation.id))
     session.execute(delete(SignatureBand).where(SignatureBand.consultation_id == consultation.id))
 

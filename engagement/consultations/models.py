@@ -41,12 +41,16 @@ class Consultation(Base):
     )
 
     def phase_at(self, moment: datetime) -> Phase:
-        """Open or closed follows from the dates alone, so staff change it by changing them."""
-        if moment < self.opens_at:
-            return Phase.UPCOMING
-        if moment < self.closes_at:
-            return Phase.OPEN
-        return Phase.CLOSED
+        return phase_between(self.opens_at, self.closes_at, moment)
+
+
+def phase_between(opens_at: datetime, closes_at: datetime, moment: datetime) -> Phase:
+    """Open or closed follows from the dates alone, so staff change it by changing them."""
+    if moment < opens_at:
+        return Phase.UPCOMING
+    if moment < closes_at:
+        return Phase.OPEN
+    return Phase.CLOSED
 
 
 #: Topics a consultation can have: each owns one bit of ``Comment.topic_bits``.

@@ -1,10 +1,12 @@
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from engagement.consultations.models import Consultation
+from engagement.consultations.models import Consultation, Phase, phase_between
 from engagement.errors import NotFound
+from engagement.versions import REFERENCE, KeptCopies
 
 
 def consultations_newest_first(session: Session) -> list[Consultation]:
@@ -28,6 +30,34 @@ def consultation_by_slug(session: Session, slug: str) -> Consultation:
     if consultation is None:
         raise NotFound
     return consultation
+
+
+@dataclass(frozen=True)
+class Dates:
+    """When a consultation opens and closes: what its phase follows from."""
+
+    opens_at: datetime
+    closes_at: datetime
+
+    def phase_at(self, moment: datetime) -> Phase:
+        return phase_between(self.opens_at, self.closes_at, moment)
+
+
+_dates = KeptCopies(size=64)
+
+
+def consultation_phases(session: Session, slug: str) -> Dates:
+    """A consultation's dates, kept per worker while the reference data is unchanged.
+
+    Raises:
+        NotFound: no consultation has that slug.
+    """
+
+    def read() -> Dates:
+        consultation = consultation_by_slug(session, slug)
+        return Dates(consultation.opens_at, consultation.closes_at)
+
+    return _dates.get(session, slug, (REFERENCE,), read)
 
 
 @dataclass(frozen=True)

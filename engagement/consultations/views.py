@@ -2,6 +2,7 @@ from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
 from engagement.auth.models import StaffRole
@@ -18,12 +19,14 @@ from engagement.consultations.models import PHASE_LABELS, Consultation
 from engagement.consultations.operations import reschedule
 from engagement.consultations.queries import (
     consultation_by_slug,
+    consultation_phases,
     consultations_newest_first,
     text_blocks,
 )
 from engagement.db import db, utcnow
 from engagement.errors import DomainError
 from engagement.i18n import CITY_TIME, current_language, translated
+from engagement.page_cache import shared_form_page, shared_page
 
 bp = Blueprint("consultations", __name__, url_prefix="/<lang>")
 
@@ -40,8 +43,20 @@ def index() -> str:
 
 @bp.get("/consultations/<slug>")
 def show(slug: str) -> tuple[str, int]:
-    consultation = consultation_by_slug(db.session, slug)
-    return render_consultation(consultation, CommentForm())
+    if not shared_page():
+        return render_consultation(consultation_by_slug(db.session, slug), CommentForm())
+    return shared_form_page(
+        (request.host_url, slug, current_language()),
+        consultation_phases(db.session, slug).phase_at(utcnow()),
+        lambda: _draw_blank_form(slug),
+        lambda: (generate_csrf(), new_submission_token()),
+    )
+
+
+def _draw_blank_form(slug: str) -> tuple[str, int, str, str]:
+    form = CommentForm()
+    page, status = render_consultation(consultation_by_slug(db.session, slug), form)
+    return page, status, form.csrf_token.current_token or "", form.submission_token.data or ""
 
 
 @bp.route("/staff/consultations/<slug>", methods=["GET", "POST"])

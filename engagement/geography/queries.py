@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engagement.geography.models import Community, Neighborhood
+from engagement.versions import REFERENCE, KeptCopies
 
 
 @dataclass(frozen=True)
@@ -13,14 +14,27 @@ class CommunityGroup:
     neighborhoods: list[tuple[str, str]]  # (slug, name)
 
 
+_kept = KeptCopies(size=4)
+
+
 def neighborhoods_by_community(session: Session) -> list[CommunityGroup]:
-    """Every neighborhood, grouped under its community, both in alphabetical order."""
-    communities = session.scalars(
-        select(Community).options(selectinload(Community.neighborhoods)).order_by(Community.name)
-    )
-    return [
-        CommunityGroup(c.name, [(n.slug, n.name) for n in c.neighborhoods]) for c in communities
-    ]
+    """Every neighborhood, grouped under its community, both in alphabetical order.
+
+    Every form and filter needs this list: each worker builds it once per version of the
+    reference data (see engagement.versions), not once per request.
+    """
+
+    def build() -> list[CommunityGroup]:
+        communities = session.scalars(
+            select(Community)
+            .options(selectinload(Community.neighborhoods))
+            .order_by(Community.name)
+        )
+        return [
+            CommunityGroup(c.name, [(n.slug, n.name) for n in c.neighborhoods]) for c in communities
+        ]
+
+    return _kept.get(session, "groups", (REFERENCE,), build)
 
 
 def neighborhood_shapes(session: Session) -> dict[str, dict[str, Any]]:

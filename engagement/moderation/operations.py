@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engagement import versions
 from engagement.auth.models import StaffUser
 from engagement.comments.models import Comment, CommentStatus, RejectionReason
 from engagement.comments.operations import (
@@ -434,6 +435,8 @@ def publish_all_pending(session: Session, consultation: Consultation | None = No
         .values(status=CommentStatus.PUBLISHED, published_at=now, version=Comment.version + 1)
         .execution_options(synchronize_session=False)
     )
+    if count:
+        versions.bump(session, versions.PUBLIC)
     return count
 
 

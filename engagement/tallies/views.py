@@ -16,6 +16,7 @@ from engagement.extensions import limiter
 from engagement.geography.queries import neighborhood_shapes
 from engagement.i18n import current_language
 from engagement.jobs.queries import is_waiting
+from engagement.page_cache import public_page
 from engagement.tallies.exports import (
     FIRST_COLUMNS,
     TABLE_NAMES,
@@ -101,6 +102,7 @@ def tally_url(endpoint: str) -> str:
 
 
 @bp.get("/consultations/<slug>/tallies")
+@public_page()
 def public(slug: str) -> tuple[str, int]:
     return _page("tallies/public.html", slug, staff=False)
 

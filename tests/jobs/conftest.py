@@ -10,16 +10,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
 
 from bench.server import free_port
 from engagement import create_app
-from tests.conftest import TEST_DATABASE_URL, BrowserLikeClient
-from tests.resilience.conftest import SECRET_KEY, build_database
+from tests.conftest import BrowserLikeClient
+from tests.resilience.conftest import SECRET_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: A comment with this in its text makes tests.jobs.stalling_app's worker stop mid-check (that
@@ -78,47 +76,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path)
     yield server
     server.stop()
-
-
-def _postgres_database(name: str) -> str:
-    assert TEST_DATABASE_URL
-    parts = urlsplit(TEST_DATABASE_URL)
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _drop_postgres_database(name: str) -> None:
-    assert TEST_DATABASE_URL
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-DATABASES = ["sqlite", *(["postgres"] if TEST_DATABASE_URL else [])]
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with the schema, the City's places and one open consultation, committed."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-        build_database(url)
-        yield url
-        return
-    name = (
-        f"jobs_{os.getpid()}_{request.node.name[:20].lower()}".replace("[", "_")
-        .replace("]", "")
-        .replace("-", "_")
-    )
-    url = _postgres_database(name)
-    build_database(url)
-    yield url
-    _drop_postgres_database(name)
 
 
 def settings(database_url: str, tmp_path: Path, redis_url: str = "", **more: str) -> dict[str, Any]:
