@@ -62,6 +62,7 @@ def default_config() -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "America/Chicago",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "COMMENTS_PER_PAGE": 20,
+        "READING_RATE_LIMIT": os.environ.get("READING_RATE_LIMIT", "120 per minute"),
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour"),
         #: Drawing the hearing report as PDF takes a second or two of a worker: per staff client.
         "PDF_RATE_LIMIT": os.environ.get("PDF_RATE_LIMIT", "20 per hour"),

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -125,3 +126,15 @@ def test_staff_get_pages_of_their_own(client: Any, consultation: Any, login_as: 
     assert "public" not in staff_tallies.headers.get("Cache-Control", "")
     assert form_tokens(staff_form.text) != form_tokens(visitor_form.text)
     assert '/en/staff/"' not in visitor_tallies.text
+
+
+@pytest.mark.config(READING_RATE_LIMIT="3 per minute")
+def test_a_client_walking_the_heavy_pages_meets_the_friendly_limit(
+    client: Any, consultation: Any
+) -> None:
+    tallies = f"/so/consultations/{consultation.slug}/tallies"
+    answers = [client.get(tallies, query_string={"position": p}) for p in
+               ("", "support", "oppose", "mixed")]  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert '<html lang="so"' in answers[-1].text
+    assert answers[-1].headers.get("Retry-After")

@@ -12,7 +12,7 @@ from engagement.comments.models import RESIDENCE_LABELS, Residence
 from engagement.consultations.models import Consultation
 from engagement.consultations.queries import consultation_by_slug
 from engagement.db import db, utcnow
-from engagement.extensions import limiter
+from engagement.extensions import limiter, reading_limit
 from engagement.geography.queries import neighborhood_shapes
 from engagement.i18n import current_language
 from engagement.jobs.queries import is_waiting
@@ -102,6 +102,7 @@ def tally_url(endpoint: str) -> str:
 
 
 @bp.get("/consultations/<slug>/tallies")
+@reading_limit
 @public_page()
 def public(slug: str) -> tuple[str, int]:
     return _page("tallies/public.html", slug, staff=False)
