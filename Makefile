@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 LANGS := es so hmn
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run serve test test-pg lint fmt db-upgrade db-revision db-check seed \
+.PHONY: help install browser nginx run serve test test-pg lint fmt db-upgrade db-revision db-check seed \
 	i18n-extract i18n-update i18n-compile i18n-init clean bench audit
 
 help: ## List the targets
@@ -19,6 +19,16 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed ## Create .venv and install the pinned requirements
+
+nginx: ## Install Debian's nginx for the proxy-cache test if it is missing (needs root)
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null 2>&1 || \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null); \
+	  else \
+	    echo "nginx is missing: 'sudo apt-get install nginx' to run the proxy-cache test."; \
+	  fi; \
+	fi
 
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
@@ -77,7 +87,7 @@ fmt: install ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install i18n-compile browser node_modules/.installed ## Lint and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
+test: install i18n-compile browser nginx node_modules/.installed ## Lint and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
 
