@@ -133,7 +133,19 @@ class Comment(Base):
             "status != 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"
         ),
         CheckConstraint("length(body) > 0", name="body_not_empty"),
-        Index("ix_comments_listing", "consultation_id", "status", "submitted_at"),
+        # The public list's order (newest submitted first, the receipt code breaking ties) and
+        # its keyset: a page starts at a (submitted_at, receipt_code) position, never at an
+        # offset (comments.queries.published_comments).
+        Index("ix_comments_listing", "consultation_id", "status", "submitted_at", "receipt_code"),
+        # The API feed's order and keyset: publication time, then the receipt code
+        # (comments.queries.published_comments_feed and publication_time()).
+        Index(
+            "ix_comments_feed",
+            "consultation_id",
+            "status",
+            text("coalesce(published_at, submitted_at)"),
+            "receipt_code",
+        ),
         # The tallies read every counted comment of a consultation: this index holds all they
         # need, so both databases scan it without touching the table (and the texts in it).
         Index(
