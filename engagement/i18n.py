@@ -114,7 +114,8 @@ class LanguageDomain(Domain):
 
 
 def this_page_url(lang: str | None = None, *, external: bool = False, **query: Any) -> str:
-    """This page's address, in another language and/or with some query parameters changed.
+    """This page's address, in another language and/or with some query parameters changed
+    (a parameter given as None is left out).
 
     The query string is carried over as it came, never through ``url_for``'s keyword arguments,
     so a parameter like ``_external`` or ``slug`` in the address can't change what is built.
@@ -126,7 +127,10 @@ def this_page_url(lang: str | None = None, *, external: bool = False, **query: A
     path = url_for(request.endpoint, **(request.view_args or {}), lang=lang, _external=external)
     args = MultiDict(request.args)
     for name, value in query.items():
-        args.setlist(name, [str(value)])
+        if value is None:
+            args.poplist(name)
+        else:
+            args.setlist(name, [str(value)])
     return f"{path}?{urlencode(list(args.items(multi=True)))}" if args else path
 
 

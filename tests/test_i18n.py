@@ -212,6 +212,9 @@ def pages_to_check(
         f"{base}/consultations/{slug}",
         comments,
         f"{comments}?topic=zz",  # filters with an error
+        f"{comments}?before=20991231T000000Z_ZZZZ-ZZZZ-ZZZZ",  # a page of the list, deeper
+        f"{comments}?before=20000101T000000Z_0000-0000-0000",  # past its end
+        f"{comments}?before=zz",  # a damaged position
         f"{comments}/{code}",
         f"{base}/receipts",
         f"{base}/receipts?code=7KQ2-M9XD-4RTB",  # unknown code
@@ -231,6 +234,10 @@ def pages_to_check(
         f"{base}/no-such-page",
     ]
     pages = [("GET", path, client.get(path)) for path in gets]
+    # An old numbered page: the list, with a word about why.
+    pages.append(
+        ("GET", f"{comments}?page=3", client.get(f"{comments}?page=3", follow_redirects=True))
+    )
     pages.append(("POST", comments, client.post(comments, data={})))  # the form with errors
     # The rate limit is 1 per hour here: the second send gets the "too many" page.
     pages.append(("POST", comments, client.post(comments, data={"body": "x"})))

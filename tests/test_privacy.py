@@ -107,7 +107,10 @@ def public_pages(lang: str, found: Secrets) -> list[tuple[str, int]]:
         (f"{comments}?neighborhood=seward", 200),
         (f"{comments}?topic=privacy&position=oppose&neighborhood=seward", 200),
         (f"{comments}?topic=astrology", 400),
-        (f"{comments}?page=2", 404),
+        # Positions in the list, as its "Older" and "Newer" links write them, and a damaged one.
+        (f"{comments}?before=20991231T000000Z_ZZZZ-ZZZZ-ZZZZ", 200),
+        (f"{comments}?after=20000101T000000Z_0000-0000-0000", 200),
+        (f"{comments}?before=2099", 400),
         (f"/{lang}/consultations/other-pilot/comments", 200),
         (f"/{lang}/receipts", 200),
         (f"/{lang}/receipts?code=7KQ2-M9XD-4RTB", 404),

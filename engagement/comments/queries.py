@@ -1,6 +1,5 @@
 """Reading comments. This module owns what "published" means, for every page, tally and API."""
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -135,16 +134,63 @@ class CommentFilters:
         )
 
 
+#: A place in the public list as its address writes it: the submission time in UTC to the
+#: microsecond (the fraction only when there is one), then the receipt code.
+_LIST_POSITION = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z_([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})")
+
+
 @dataclass(frozen=True)
-class CommentPage:
-    comments: list[Comment]
-    total: int
-    page: int
-    per_page: int
+class ListPosition:
+    """A place in the public list: the submission time and receipt code of a comment.
+
+    The list is ordered by these two, newest first, and a page starts at a position (keyset
+    paging), never at an offset. Both are public (each comment shows its time, and its code is
+    its permalink), so a position is written in the address as it is, readable and unsigned:
+    a shared link keeps showing the same part of the list, in any language and after any
+    change of the site's keys.
+    """
+
+    submitted_at: datetime
+    receipt_code: str
 
     @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+    def token(self) -> str:
+        """The position as the list's address writes it (``20261201T101530Z_7KQ2-M9XD-4RTB``)."""
+        moment = self.submitted_at.astimezone(UTC)
+        fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
+        return f"{moment:%Y%m%dT%H%M%S}{fraction}Z_{self.receipt_code}"
+
+    @classmethod
+    def from_token(cls, token: str) -> "ListPosition | None":
+        """The position an address holds, or None when it is not one (damaged, or made up)."""
+        match = _LIST_POSITION.fullmatch(token)
+        if match is None:
+            return None
+        moment, fraction, code = match.groups()
+        try:
+            submitted_at = datetime.strptime(moment, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        return cls(submitted_at.replace(microsecond=int(fraction or 0)), code)
+
+    @classmethod
+    def of(cls, comment: Comment) -> "ListPosition":
+        return cls(comment.submitted_at, comment.receipt_code)
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of the public list, and where its neighbours start."""
+
+    comments: list[Comment]
+    #: Where the page of older comments starts (this page's last comment), if there is one.
+    older: ListPosition | None
+    #: Where the page of newer comments starts (this page's first comment), if there is one.
+    newer: ListPosition | None
+    #: How many comments match the filters, where that is known without counting them: on a
+    #: first page that holds them all. Counting a whole consultation on every view would cost
+    #: time that grows with the comments.
+    total: int | None
 
 
 def origin_conditions(
@@ -217,30 +263,81 @@ def published_comments(
     consultation: Consultation,
     filters: CommentFilters,
     *,
-    page: int = 1,
+    before: ListPosition | None = None,
+    after: ListPosition | None = None,
     per_page: int = 20,
 ) -> CommentPage:
-    """One page of published comments, newest first, with what the list shows already loaded.
+    """One page of published comments, newest submitted first, with what the list shows loaded.
 
-    Raises:
-        NotFound: the page number is past the last page.
+    The order is (``submitted_at``, ``receipt_code``), both descending; the receipt code breaks
+    ties (comments are stored to the second) and, unlike the row id, is public. Without a
+    position the page holds the newest comments; ``before`` gives the comments just older
+    than a position, ``after`` the comments just newer (the "newer" link of a deep page).
+    Each reads ``per_page`` + 1 rows from ``ix_comments_listing`` from the position on, and
+    a page with a position asks once more whether there is anything on its other side: the
+    cost of a page is the same at the top of the list and at its end.
+
+    A comment published later with an older submission time (moderation takes a while) joins
+    the list where its time puts it, so a page can gain a comment; newly sent ones start a new
+    first page and leave the others as they were.
     """
     conditions = _filtered(consultation, filters)
-    total = session.scalar(select(func.count()).select_from(Comment).where(*conditions)) or 0
-    if page < 1 or (page > 1 and (page - 1) * per_page >= total):
-        raise NotFound
-    comments = session.scalars(
-        select(Comment)
-        .where(*conditions)
-        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(
-            joinedload(Comment.neighborhood).joinedload(Neighborhood.community),
-            selectinload(Comment.topics),
+    newest_first = after is None
+    start = before if newest_first else after
+    if start is not None:
+        conditions.append(_beyond(start, older=newest_first))
+    time, code = Comment.submitted_at, Comment.receipt_code
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(*conditions)
+            .order_by(*((time.desc(), code.desc()) if newest_first else (time, code)))
+            .limit(per_page + 1)
+            .options(
+                joinedload(Comment.neighborhood).joinedload(Neighborhood.community),
+                selectinload(Comment.topics),
+            )
         )
     )
-    return CommentPage(list(comments), total, page, per_page)
+    further = len(comments) > per_page
+    comments = comments[:per_page]
+    if not newest_first:
+        comments.reverse()
+    # The other side of a position, read from the position outwards: the position's comment
+    # was on the page the reader came from, so it is nearly always the first row read.
+    behind = start is not None and (
+        session.scalar(
+            select(Comment.id)
+            .where(
+                *_filtered(consultation, filters),
+                _beyond(start, older=not newest_first, inclusive=True),
+            )
+            .order_by(*((time, code) if newest_first else (time.desc(), code.desc())))
+            .limit(1)
+        )
+        is not None
+    )
+    has_older, has_newer = (further, behind) if newest_first else (behind, further)
+    return CommentPage(
+        comments,
+        older=ListPosition.of(comments[-1]) if comments and has_older else None,
+        newer=ListPosition.of(comments[0]) if comments and has_newer else None,
+        total=len(comments) if start is None and not further else None,
+    )
+
+
+def _beyond(position: ListPosition, *, older: bool, inclusive: bool = False) -> ColumnElement[bool]:
+    """SQL: the comment comes after ``position`` in the list (``older``), or before it;
+    ``inclusive``: or is at the position itself.
+
+    Written as a range on the submission time, then the tie, so that both databases start
+    reading ``ix_comments_listing`` at the position instead of filtering from its start.
+    """
+    time, code = Comment.submitted_at, Comment.receipt_code
+    moment, tie = position.submitted_at, position.receipt_code
+    if older:
+        return and_(time <= moment, or_(time < moment, code <= tie if inclusive else code < tie))
+    return and_(time >= moment, or_(time > moment, code >= tie if inclusive else code > tie))
 
 
 def public_record_options() -> tuple[LoaderOption, ...]:
@@ -301,10 +398,12 @@ def published_comments_feed(
     conditions = _filtered(consultation, filters)
     published = publication_time()
     if after is not None:
+        # A range on the publication time, then the tie: both databases start reading
+        # ix_comments_feed at the position instead of filtering from its start.
         conditions.append(
-            or_(
-                published > after.published_at,
-                and_(published == after.published_at, Comment.receipt_code > after.receipt_code),
+            and_(
+                published >= after.published_at,
+                or_(published > after.published_at, Comment.receipt_code > after.receipt_code),
             )
         )
     comments = list(

@@ -33,6 +33,7 @@ from engagement.comments.operations import (
 )
 from engagement.comments.queries import (
     CommentFilters,
+    ListPosition,
     comment_by_receipt,
     form_choices,
     published_comment,
@@ -44,13 +45,18 @@ from engagement.consultations.views import render_consultation
 from engagement.db import db, utcnow
 from engagement.errors import DomainError
 from engagement.extensions import limiter
-from engagement.i18n import current_language
+from engagement.i18n import current_language, this_page_url
 
 bp = Blueprint("comments", __name__, url_prefix="/<lang>")
 
 TOO_MANY_COMMENTS = _l(
     "You have sent several comments in a short time. Wait a few minutes, then press Send again. "
     "Your text is kept below."
+)
+#: A list address whose position (``before`` or ``after``) the list can't read.
+BROKEN_LIST_ADDRESS = _l(
+    "This address does not point to a place in the list of comments: part of it is missing or "
+    "was changed. Start again from the newest comments."
 )
 DATABASE_UNAVAILABLE = _l(
     "We could not save your comment just now because our database did not answer. "
@@ -135,11 +141,15 @@ def _submit(slug: str) -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/consultations/<slug>/comments")
-def index(slug: str) -> tuple[str, int]:
+def index(slug: str) -> BaseResponse | tuple[str, int]:
     consultation = consultation_by_slug(db.session, slug)
+    if "page" in request.args:
+        return _without_page_number()
     form = CommentFilterForm(request.args)
     fill_choices(form, form_choices(db.session, consultation, current_language()))
-    if not form.validate():
+    valid = form.validate()
+    before, after = _list_positions(form)
+    if not valid or form.form_errors:
         return render_template(
             "comments/index.html", consultation=consultation, form=form, page=None
         ), 400
@@ -153,7 +163,8 @@ def index(slug: str) -> tuple[str, int]:
         db.session,
         consultation,
         filters,
-        page=request.args.get("page", 1, type=int) or 1,
+        before=before,
+        after=after,
         per_page=current_app.config["COMMENTS_PER_PAGE"],
     )
     return render_template(
@@ -163,6 +174,43 @@ def index(slug: str) -> tuple[str, int]:
         filters=filters,
         page=page,
     ), 200
+
+
+def _list_positions(form: CommentFilterForm) -> tuple[ListPosition | None, ListPosition | None]:
+    """The position a list address starts at: ``before`` (older comments) or ``after``.
+
+    A damaged or made-up position, or more than one, is an error of the form (the page answers
+    400 with the filters kept), never a guess at what was meant.
+    """
+    tokens = {name: request.args.getlist(name) for name in ("before", "after")}
+    given = [token for values in tokens.values() for token in values]
+    if not given:
+        return None, None
+    position = ListPosition.from_token(given[0]) if len(given) == 1 else None
+    if position is None:
+        form.form_errors.append(str(BROKEN_LIST_ADDRESS))
+        return None, None
+    return (position, None) if tokens["before"] else (None, position)
+
+
+def _without_page_number() -> BaseResponse:
+    """Where an address of the list from before it had positions (``?page=N``) now leads.
+
+    Page numbers were offsets, which cost more the deeper they go and never named the same
+    comments for long. The first page is still the first page (a permanent redirect); any other
+    number opens the list at its newest comments, with a word about why, and the filters kept.
+    """
+    newest = this_page_url(page=None)
+    if request.args.getlist("page") == ["1"]:
+        return redirect(newest, code=301)
+    flash(
+        _(
+            "This list no longer has numbered pages, so it opens at the newest comments. "
+            "Use “Older comments” at the end of the page to read on."
+        ),
+        "info",
+    )
+    return redirect(newest, code=302)
 
 
 @bp.get("/consultations/<slug>/comments/<code>")

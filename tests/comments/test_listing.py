@@ -96,46 +96,225 @@ def test_pages_go_from_newest_to_oldest(client: Any, session: Any, consultation:
     session.commit()
     first = client.get(LIST).get_data(as_text=True)
     assert shown_texts(first) == ["Comment 1", "Comment 2"]
-    assert "5 published comments" in first
-    assert "page 1 of 3" in first
     assert 'rel="prev"' not in first
+    assert "Newest comments" not in first
 
     second = client.get(link(first, "next"))
     assert second.status_code == 200
     second_page = second.get_data(as_text=True)
     assert shown_texts(second_page) == ["Comment 3", "Comment 4"]
-    assert "page 2 of 3" in second_page
+    assert re.search(
+        r'<p role="status">\s*Comments sent from <time[^>]*>.*?</time> to', second_page
+    )
     assert shown_texts(client.get(link(second_page, "prev")).get_data(as_text=True)) == [
         "Comment 1",
         "Comment 2",
     ]
+    newest = re.search(r'<a href="([^"]*)">Newest comments</a>', second_page)
+    assert newest
+    assert html.unescape(newest.group(1)) == LIST
 
     last = client.get(link(second_page, "next")).get_data(as_text=True)
     assert shown_texts(last) == ["Comment 5"]
-    assert "page 3 of 3" in last
     assert 'rel="next"' not in last
 
 
+def walk(client: Any, url: str, rel: str) -> list[list[str]]:
+    """The texts of every page from ``url`` on, following the ``rel`` links to the end."""
+    pages = []
+    for _step in range(100):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        pages.append(shown_texts(page))
+        if f'rel="{rel}"' not in page:
+            return pages
+        url = link(page, rel)
+    raise AssertionError("the links go round in circles")
+
+
+@pytest.mark.config(COMMENTS_PER_PAGE=3)
+def test_older_links_walk_every_published_comment_once_in_order(
+    client: Any, session: Any, consultation: Any
+) -> None:
+    """Comments are stored to the second, so many share a time: none is lost or repeated."""
+    expected = []
+    start = hours_ago(1)
+    for number in range(11):
+        # Four comments in each second (so ties straddle pages), unpublished ones in between.
+        moment = start - timedelta(seconds=number // 4)
+        comment = make_comment(session, consultation, body=f"Comment {number}", submitted_at=moment)
+        make_comment(
+            session,
+            consultation,
+            body=f"Pending {number}",
+            status=CommentStatus.PENDING,
+            submitted_at=moment,
+        )
+        expected.append((comment.submitted_at, comment.receipt_code, comment.body))
+    session.commit()
+    expected.sort(reverse=True)  # newest first; the receipt code breaks ties
+    in_order = [body for _moment, _code, body in expected]
+
+    pages = walk(client, LIST, "next")
+    assert [len(page) for page in pages] == [3, 3, 3, 2]
+    assert [text for page in pages for text in page] == in_order
+
+    # And back up with the "newer" links, the same pages in reverse.
+    last = client.get(LIST).get_data(as_text=True)
+    for _page in pages[1:]:
+        url = link(last, "next")
+        last = client.get(url).get_data(as_text=True)
+    assert walk(client, url, "prev") == pages[::-1]
+
+
 @pytest.mark.config(COMMENTS_PER_PAGE=2)
-@pytest.mark.parametrize("page_number", ["4", "100", "-1"])
-def test_a_page_past_the_end_is_not_found(
-    client: Any, session: Any, consultation: Any, page_number: str
+def test_a_shared_link_shows_the_same_comments_after_new_ones_are_published(
+    client: Any, session: Any, consultation: Any
 ) -> None:
     for hours in range(1, 6):
         make_comment(session, consultation, body=f"Comment {hours}", submitted_at=hours_ago(hours))
     session.commit()
-    response = client.get(LIST, query_string={"page": page_number})
-    assert response.status_code == 404
-    assert "Comment 5" not in response.get_data(as_text=True)
+    shared = link(client.get(LIST).get_data(as_text=True), "next")
+    assert "before=" in shared
+    before = client.get(shared).get_data(as_text=True)
+    assert shown_texts(before) == ["Comment 3", "Comment 4"]
+
+    for number in range(3):
+        make_comment(session, consultation, body=f"Newer {number}")
+    pending = make_comment(
+        session, consultation, body="Approved later", status=CommentStatus.PENDING
+    )
+    session.commit()
+    pending.status, pending.published_at = CommentStatus.PUBLISHED, utcnow()
+    session.commit()
+
+    after = client.get(shared).get_data(as_text=True)
+    assert shown_texts(after) == ["Comment 3", "Comment 4"]
+    assert link(after, "next") == link(before, "next")
+    assert shown_texts(client.get(LIST).get_data(as_text=True))[0] in {
+        "Approved later",
+        "Newer 0",
+        "Newer 1",
+        "Newer 2",
+    }
+    # The link works in every language: the position is in the address, not in the words.
+    spanish = client.get(shared.replace("/en/", "/es/")).get_data(as_text=True)
+    assert shown_texts(spanish) == ["Comment 3", "Comment 4"]
 
 
-def test_page_two_of_an_empty_list_is_not_found(client: Any, consultation: Any) -> None:
-    assert client.get(LIST, query_string={"page": "2"}).status_code == 404
+@pytest.mark.config(COMMENTS_PER_PAGE=2)
+def test_a_position_past_the_end_offers_the_newest_comments(
+    client: Any, session: Any, consultation: Any
+) -> None:
+    make_comment(session, consultation, body="The only comment")
+    session.commit()
+    response = client.get(LIST, query_string={"before": "20000101T000000Z_0000-0000-0000"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert shown_texts(page) == []
+    assert "There are no more comments in this direction." in page
+    newest = re.search(r'<a href="([^"]*)">Newest comments</a>', page)
+    assert newest
+    assert shown_texts(client.get(html.unescape(newest.group(1))).get_data(as_text=True)) == [
+        "The only comment"
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"before": "yesterday"},
+        {"before": ""},
+        {"after": "20261301T000000Z_7KQ2-M9XD-4RTB"},  # no 13th month
+        {"before": "20261201T250000Z_7KQ2-M9XD-4RTB"},
+        {"before": "20261201T101530Z_7kq2-m9xd-4rtb"},
+        {"before": "20261201T101530.5Z_7KQ2-M9XD-4RTB"},
+        {"before": "00001201T101530Z_7KQ2-M9XD-4RTB"},
+        {"before": "20261201T101530Z_7KQ2-M9XD-4RTB' OR '1'='1"},
+        {"before": "20261201T101530Z_7KQ2-M9XD-4RTB\x00"},
+        {"after": "<script>alert(1)</script>"},
+        {"before": "9" * 5000},
+        {"before": ["20261201T101530Z_7KQ2-M9XD-4RTB", "20261201T101530Z_7KQ2-M9XD-4RTC"]},
+        {"before": "20261201T101530Z_7KQ2-M9XD-4RTB", "after": "20261201T101530Z_7KQ2-M9XD-4RTB"},
+    ],
+    ids=lambda query: repr(query)[:60],
+)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_damaged_position_is_explained_with_the_filters_kept(
+    client: Any, session: Any, consultation: Any, query: dict[str, Any], lang: str
+) -> None:
+    make_comment(session, consultation, body="Not shown on an error page", topics=["privacy"])
+    session.commit()
+    response = client.get(
+        f"/{lang}/consultations/face-pilot/comments",
+        query_string={"topic": "privacy", "position": "oppose", **query},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'<html lang="{lang}"' in page
+    assert 'class="error-summary"' in page
+    if lang == "en":
+        assert "This address does not point to a place in the list of comments" in page
+    assert '<option value="privacy" selected' in page
+    assert '<option value="oppose" selected' in page
+    assert "Not shown on an error page" not in page
+    assert "<script>alert(1)</script>" not in page
+    newest = re.search(r'<p><a href="([^"]*)">[^<]*</a></p>\s*\Z', page.split("</main>")[0])
+    assert newest
+    target = html.unescape(newest.group(1))
+    assert "before=" not in target
+    assert "after=" not in target
+    assert "topic=privacy" in target
+    assert shown_texts(client.get(target).get_data(as_text=True)) == ["Not shown on an error page"]
+
+
+@pytest.mark.config(COMMENTS_PER_PAGE=2)
+def test_the_first_old_page_number_leads_to_the_first_page(
+    client: Any, session: Any, consultation: Any
+) -> None:
+    make_comment(session, consultation, body="Privacy", topics=["privacy"])
+    session.commit()
+    response = client.get(LIST, query_string={"topic": "privacy", "page": "1"})
+    assert response.status_code == 301
+    assert response.location == f"{LIST}?topic=privacy"
+
+
+@pytest.mark.config(COMMENTS_PER_PAGE=2)
+@pytest.mark.parametrize("page_number", ["2", "4", "4500", "-1", "0", "abc", ""])
+def test_other_old_page_numbers_open_the_newest_comments_with_a_word_why(
+    client: Any, session: Any, consultation: Any, page_number: str
+) -> None:
+    """Links from when pages had numbers (bookmarks, newsletters) still answer, cheaply."""
+    for hours in range(1, 6):
+        make_comment(
+            session,
+            consultation,
+            body=f"Comment {hours}",
+            topics=["privacy"],
+            submitted_at=hours_ago(hours),
+        )
+    session.commit()
+    response = client.get(LIST, query_string={"topic": "privacy", "page": page_number})
+    assert response.status_code == 302
+    assert response.location == f"{LIST}?topic=privacy"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "This list no longer has numbered pages" in page
+    assert shown_texts(page) == ["Comment 1", "Comment 2"]
+    # Said once: the next view of the list is the list.
+    assert "no longer has numbered pages" not in client.get(LIST).get_data(as_text=True)
+
+
+def test_an_old_page_number_of_an_empty_list_answers(client: Any, consultation: Any) -> None:
+    response = client.get(LIST, query_string={"page": "2"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "No published comments match these filters yet." in page
 
 
 @pytest.mark.config(COMMENTS_PER_PAGE=2)
 def test_pages_keep_the_filters(client: Any, session: Any, consultation: Any) -> None:
-    for hours in range(1, 4):
+    for hours in range(1, 6):
         make_comment(
             session,
             consultation,
@@ -143,14 +322,47 @@ def test_pages_keep_the_filters(client: Any, session: Any, consultation: Any) ->
             topics=["privacy"],
             submitted_at=hours_ago(hours),
         )
-    make_comment(session, consultation, body="Cost only", topics=["cost"])
+        make_comment(
+            session,
+            consultation,
+            body=f"Cost {hours}",
+            topics=["cost"],
+            submitted_at=hours_ago(hours),
+        )
     session.commit()
     first = client.get(LIST, query_string={"topic": "privacy"}).get_data(as_text=True)
     assert shown_texts(first) == ["Privacy 1", "Privacy 2"]
-    assert "3 published comments" in first
     older = link(first, "next")
     assert "topic=privacy" in older
-    assert shown_texts(client.get(older).get_data(as_text=True)) == ["Privacy 3"]
+    second = client.get(older).get_data(as_text=True)
+    assert shown_texts(second) == ["Privacy 3", "Privacy 4"]
+    assert "topic=privacy" in link(second, "prev")
+    assert shown_texts(client.get(link(second, "prev")).get_data(as_text=True)) == [
+        "Privacy 1",
+        "Privacy 2",
+    ]
+    assert walk(client, LIST + "?topic=privacy", "next")[-1] == ["Privacy 5"]
+
+
+@pytest.mark.config(COMMENTS_PER_PAGE=2)
+def test_a_first_page_that_holds_everything_says_how_many(
+    client: Any, session: Any, consultation: Any
+) -> None:
+    """The total is said where it is known without counting: a list that fits on one page."""
+    for hours, position in enumerate([Position.SUPPORT, Position.OPPOSE, Position.OPPOSE], 1):
+        make_comment(
+            session,
+            consultation,
+            body=f"Comment {hours}",
+            position=position,
+            submitted_at=hours_ago(hours),
+        )
+    session.commit()
+    filtered = client.get(LIST, query_string={"position": "oppose"}).get_data(as_text=True)
+    assert "2 published comments" in filtered
+    everything = client.get(LIST).get_data(as_text=True)
+    assert shown_texts(everything) == ["Comment 1", "Comment 2"]
+    assert "published comments" not in everything.split("<main")[1]
 
 
 @pytest.fixture
