@@ -2,14 +2,17 @@
 
 For each page: saturation requests per second (``--clients`` readers, no pause), and the
 latency percentiles when requests arrive at ``--rate`` per second (open loop). Pages: the
-consultation page, the published comments (first page and a deep page), the comments API and a
-city-services search. A page whose route is not registered yet prints "not available yet".
+consultation page, the published comments (the first page, and the last one, the deepest a
+reader reaches by the list's "Older comments" links), the comments API (its first page, and a
+page read by a cursor 90 % into the feed) and a city-services search. A page whose route is not
+registered yet prints "not available yet".
 
 Run: ``python -m bench.reading --seconds 5`` (``make bench`` uses 30 s). The first run adds the
 comments to the benchmark database (a few minutes) and keeps them for the next runs.
 """
 
 import argparse
+import html
 import json
 import subprocess
 import sys
@@ -28,6 +31,10 @@ PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 PUBLISHED = 100_000
 TARGET_P99_MS = 100.0
 SLUG = database.CONSULTATION
+#: The benchmark server's key: the API's cursors are signed with it.
+BENCH_KEY = "benchmark-secret-key-not-for-production"
+LIST = f"/en/consultations/{SLUG}/comments"
+API = f"/api/v1/consultations/{SLUG}/comments"
 
 
 @dataclass(frozen=True)
@@ -36,17 +43,86 @@ class Page:
     path: str
 
 
-def pages(published: int, per_page: int = 20) -> list[Page]:
-    deep = max(1, int(published / per_page * 0.9))
+def pages(url: str) -> list[Page]:
+    last_page, last, deep_cursor = deep_addresses(url)
     return [
         Page("consultation page", f"/en/consultations/{SLUG}"),
-        Page("published comments, page 1", f"/en/consultations/{SLUG}/comments"),
-        Page(
-            f"published comments, page {deep:,}", f"/en/consultations/{SLUG}/comments?page={deep}"
-        ),
-        Page("comments API, first page", f"/api/v1/consultations/{SLUG}/comments"),
+        Page("published comments, page 1", LIST),
+        Page(f"published comments, last page ({last_page:,})", last),
+        Page("comments API, first page", API),
+        Page("comments API, cursor 90 % deep", deep_cursor),
         Page("city-services search", "/en/services?q=police"),
     ]
+
+
+def deep_addresses(url: str, per_page: int = 20) -> tuple[int, str, str]:
+    """The last page of the list as its "Older comments" links lead there (its number and
+    address), and the address of an API page read by a cursor 90 % into the feed.
+
+    Following thousands of links would take longer than the measurement itself: the positions
+    come from the database, in the list's and the feed's own order (one query each, here, not
+    in the measured requests), and the last page is checked to be where the links lead: its
+    "Newer comments" page links back to it, and it has no "Older comments" link.
+    """
+    import re
+
+    from sqlalchemy import func, select
+
+    from engagement import create_app
+    from engagement.api.parameters import cursor_for
+    from engagement.comments.models import Comment
+    from engagement.comments.queries import (
+        FeedPosition,
+        ListPosition,
+        is_published,
+        publication_time,
+        published_at,
+    )
+    from engagement.consultations.queries import consultation_by_slug
+    from engagement.db import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URL": url, "SECRET_KEY": BENCH_KEY, "TESTING": True})
+    try:
+        with app.app_context():
+            session = db.session
+            consultation = consultation_by_slug(session, SLUG)
+            published = [Comment.consultation_id == consultation.id, is_published()]
+            count = session.scalar(select(func.count()).where(*published)) or 0
+            pages = max(1, -(-count // per_page))
+            if pages == 1:
+                last = LIST
+            else:
+                # The last comment of the page before the last one: its "Older" link's position.
+                comment = session.scalars(
+                    select(Comment)
+                    .where(*published)
+                    .order_by(Comment.submitted_at.desc(), Comment.receipt_code.desc())
+                    .offset((pages - 1) * per_page - 1)
+                    .limit(1)
+                ).one()
+                last = f"{LIST}?before={ListPosition.of(comment).token}"
+            deep = API
+            feed = session.scalars(
+                select(Comment)
+                .where(*published)
+                .order_by(publication_time(), Comment.receipt_code)
+                .offset(int(count * 0.9))
+                .limit(1)
+            ).first()
+            if feed is not None:
+                position = FeedPosition(published_at(feed), feed.receipt_code)
+                deep = f"{API}?cursor={cursor_for(position, BENCH_KEY)}"
+        client = app.test_client()
+        page = client.get(last).get_data(as_text=True)
+        newer = re.search(r'<a rel="prev" href="([^"]*)"', page)
+        assert 'rel="next"' not in page, "the last page has an older page"
+        if newer is not None:
+            back = client.get(html.unescape(newer.group(1))).get_data(as_text=True)
+            assert f'rel="next" href="{html.escape(last)}"' in back, "the links lead elsewhere"
+        assert client.get(deep).status_code == 200, deep
+    finally:
+        app.extensions["db"].engine.dispose()
+    return pages, last, deep
 
 
 def registered(url: str, path: str) -> bool:
@@ -146,12 +222,12 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         )
         env = {
             "DATABASE_URL": url,
-            "SECRET_KEY": "benchmark-secret-key-not-for-production",
+            "SECRET_KEY": BENCH_KEY,
             "INSTANCE_PATH": str(Path(work) / "instance"),
             "RATELIMIT_STORAGE_URI": "memory://",
         }
         octet = 100
-        for page in pages(published):
+        for page in pages(url):
             if not registered(url, page.path):
                 print(f"  {page.name:34} not available yet ({page.path})")
                 rows.append(
