@@ -44,7 +44,7 @@ _MEMO = "content_versions"
 
 
 def current(session: Session) -> dict[str, int]:
-    """Both counters as this transaction sees them (read once per session until a change)."""
+    """Both counters, read once per session (a request) until it changes them or rolls back."""
     memo: dict[str, int] | None = session.info.get(_MEMO)
     if memo is None:
         memo = dict(session.execute(select(ContentVersion.name, ContentVersion.version)).all())
@@ -95,11 +95,11 @@ def _bump_on_change(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def clear_memo(session: Session) -> None:
-    """A new transaction may see newer counters."""
+    """After a rollback the counters are read again. (A commit keeps them: what this session
+    changed bumped and cleared them already, and one request reads one set of versions.)"""
     session.info.pop(_MEMO, None)
 
 
-event.listen(Session, "after_commit", clear_memo)
 event.listen(Session, "after_rollback", clear_memo)
 
 

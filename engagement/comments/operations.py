@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engagement.campaigns.operations import could_be_a_copy
 from engagement.campaigns.tasks import MATCH_COMMENT
@@ -17,7 +17,7 @@ from engagement.comments.models import Channel, Comment, CommentStatus, Position
 from engagement.consultations.models import Consultation, Phase, Topic
 from engagement.db import utcnow
 from engagement.errors import DomainError
-from engagement.geography.models import Neighborhood
+from engagement.geography.queries import neighborhood_ids
 from engagement.jobs.operations import enqueue
 from engagement.moderation.flags import Flag, detect_flags, flags_of
 from engagement.moderation.models import CommentFlag
@@ -160,7 +160,9 @@ def submit_comment(
     if phase is Phase.CLOSED:
         raise CommentPeriodClosed
 
-    topics = _topics(session, consultation, draft.topic_slugs)
+    topics = _topics(consultation, draft.topic_slugs)
+    flags = flags_of(detect_flags(draft.body, draft.locale))
+    long_enough = could_be_a_copy(draft.body)
     comment = Comment(
         consultation=consultation,
         body=draft.body,
@@ -176,40 +178,50 @@ def submit_comment(
         submission_token=submission_token,
         client_hash=client_hash,
         submitted_at=now.replace(microsecond=0),
+        # A possible threat goes first in the moderators' line.
+        priority=1 if Flag.THREAT in flags else 0,
+        # A text too short to be a form letter is settled at once (see _check_for_copies).
+        copies_checked_at=None if long_enough else now,
     )
     _place(session, comment, draft.neighborhood)
-    comment.fingerprint = fingerprint_of(received_record(comment))
+    comment.fingerprint = fingerprint_of(
+        canonical_record(
+            consultation=consultation.slug,
+            receipt=comment.receipt_code,
+            received_at=comment.submitted_at,
+            text=comment.body,
+            position=comment.position,
+            topics=[topic.slug for topic in topics],
+            neighborhood=draft.neighborhood if comment.neighborhood_id else None,
+            residence=comment.residence,
+            display_name=comment.display_name,
+            language=comment.locale,
+            channel=comment.channel,
+        )
+    )
     session.add(comment)
     session.flush()
-    _flag(session, comment)
-    _check_for_copies(session, comment, now)
+    # The automatic flags moderators see.
+    session.add_all(CommentFlag(comment_id=comment.id, flag=flag) for flag in flags)
+    if long_enough:
+        _check_for_copies(session, comment)
     return comment
 
 
-def _check_for_copies(session: Session, comment: Comment, now: datetime) -> None:
+def _check_for_copies(session: Session, comment: Comment) -> None:
     """Have the comment compared with earlier ones after it is stored (a background job).
 
     The comparison never runs in the resident's request, and can never cost the comment: the
-    job is stored with it, and runs (or is tried again) once the comment is committed. A text
-    too short to be a form letter is settled at once.
+    job is stored with it, and runs (or is tried again) once the comment is committed.
     """
-    if could_be_a_copy(comment.body):
-        enqueue(session, MATCH_COMMENT, subject_id=comment.id, comment_id=comment.id)
-    else:
-        comment.copies_checked_at = now
-
-
-def _flag(session: Session, comment: Comment) -> None:
-    """Raise the automatic flags moderators see; a possible threat goes first in line."""
-    flags = flags_of(detect_flags(comment.body, comment.locale))
-    session.add_all(CommentFlag(comment_id=comment.id, flag=flag) for flag in flags)
-    comment.priority = 1 if Flag.THREAT in flags else 0
-    session.flush()
+    enqueue(session, MATCH_COMMENT, subject_id=comment.id, comment_id=comment.id)
 
 
 def is_same_submission(comment: Comment, draft: CommentDraft) -> bool:
     """Whether a stored comment is what this draft says (a repeat, not a changed resend)."""
-    place = comment.neighborhood.slug if comment.neighborhood else comment.residence.value
+    session = object_session(comment)
+    slugs = {i: slug for slug, i in neighborhood_ids(session).items()} if session else {}
+    place = slugs.get(comment.neighborhood_id or 0) or comment.residence.value
     return (
         comment.body == draft.body
         and comment.position == draft.position
@@ -224,15 +236,13 @@ def comment_by_submission_token(session: Session, token: str) -> Comment | None:
     return session.scalar(select(Comment).where(Comment.submission_token == token))
 
 
-def _topics(session: Session, consultation: Consultation, slugs: list[str]) -> list[Topic]:
+def _topics(consultation: Consultation, slugs: list[str]) -> list[Topic]:
+    """The chosen topics, from the consultation's own list (loaded with it)."""
     if not slugs:
         return []
-    topics = list(
-        session.scalars(
-            select(Topic).where(Topic.consultation_id == consultation.id, Topic.slug.in_(slugs))
-        )
-    )
-    if len(topics) != len(set(slugs)):
+    wanted = set(slugs)
+    topics = [topic for topic in consultation.topics if topic.slug in wanted]
+    if len(topics) != len(wanted):
         raise UnknownChoice(_l("One of the topics is not on this consultation's list."))
     return sorted(topics, key=lambda topic: topic.position)
 
@@ -240,10 +250,10 @@ def _topics(session: Session, consultation: Consultation, slugs: list[str]) -> l
 def _place(session: Session, comment: Comment, neighborhood: str) -> None:
     if neighborhood in (Residence.OUTSIDE, Residence.UNDISCLOSED):
         comment.residence = Residence(neighborhood)
-        comment.neighborhood = None
+        comment.neighborhood_id = None
         return
-    found = session.scalar(select(Neighborhood).where(Neighborhood.slug == neighborhood))
+    found = neighborhood_ids(session).get(neighborhood)
     if found is None:
         raise UnknownChoice(_l("That neighborhood is not on our list."))
     comment.residence = Residence.MINNEAPOLIS
-    comment.neighborhood = found
+    comment.neighborhood_id = found

@@ -37,6 +37,16 @@ def neighborhoods_by_community(session: Session) -> list[CommunityGroup]:
     return _kept.get(session, "groups", (REFERENCE,), build)
 
 
+def neighborhood_ids(session: Session) -> dict[str, int]:
+    """Each neighborhood's id by its slug, kept per worker like the grouped list."""
+
+    def build() -> dict[str, int]:
+        rows = session.execute(select(Neighborhood.slug, Neighborhood.id)).all()
+        return {row.slug: row.id for row in rows}
+
+    return _kept.get(session, "ids", (REFERENCE,), build)
+
+
 def neighborhood_shapes(session: Session) -> dict[str, dict[str, Any]]:
     """Each neighborhood's outline (a GeoJSON geometry) by slug, for the council map.
 
