@@ -44,8 +44,9 @@ from engagement.consultations.queries import consultation_by_slug
 from engagement.consultations.views import render_consultation
 from engagement.db import db, utcnow
 from engagement.errors import DomainError
-from engagement.extensions import limiter
+from engagement.extensions import limiter, reading_limit
 from engagement.i18n import current_language, this_page_url
+from engagement.page_cache import public_page
 
 bp = Blueprint("comments", __name__, url_prefix="/<lang>")
 
@@ -141,6 +142,8 @@ def _submit(slug: str) -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/consultations/<slug>/comments")
+@reading_limit
+@public_page()
 def index(slug: str) -> BaseResponse | tuple[str, int]:
     consultation = consultation_by_slug(db.session, slug)
     if "page" in request.args:
@@ -214,6 +217,8 @@ def _without_page_number() -> BaseResponse:
 
 
 @bp.get("/consultations/<slug>/comments/<code>")
+@reading_limit
+@public_page()
 def show(slug: str, code: str) -> str:
     consultation = consultation_by_slug(db.session, slug)
     comment = published_comment(db.session, consultation, code)
