@@ -2,9 +2,11 @@
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2 import FileSystemBytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engagement import assets, cli, errors, i18n, security, versions
@@ -35,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
 
     _configure_logging(app)
+    _configure_templates(app)
     _watch_content()
     db.init_app(app)
     jobs.init_app(app)
@@ -76,6 +79,20 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (city_services, open311):
         app.register_blueprint(blueprint)
+
+
+def _configure_templates(app: Flask) -> None:
+    """Outside debugging, templates are compiled once per process and never checked for
+    changes on disk, and the compiled code is kept in instance/ for the next worker."""
+    if app.debug:
+        return
+    app.jinja_env.auto_reload = False
+    cache_dir = Path(app.instance_path) / "jinja-cache"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # a read-only instance folder: compile in memory, as before
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache_dir))
 
 
 def _watch_content() -> None:
