@@ -1,10 +1,11 @@
-"""CPU time of the comment submission request alone (the POST), in-process, on SQLite.
+"""CPU time of each request of the comment flow, in-process, on SQLite.
 
-`python -m bench.submit_cpu [--comments 300]` submits letter-length comments (long enough for
-the form-letter check) through Flask's test client, one resident address each, and prints the
-median and 90th-percentile process CPU time of the POST request, without what runs after the
-response. Run it on two checkouts to compare them; the machine's load changes wall time much
-more than CPU time, but a quiet machine is still best.
+`python -m bench.intake_cpu [--comments 300]` opens the form, submits a letter-length comment
+(long enough for the form-letter check) and opens the receipt through Flask's test client, one
+resident address each, and prints the median and 90th-percentile process CPU time of each of
+the three requests (the POST without what runs after its response). Run it on two checkouts to
+compare them: CPU time moves much less with the machine's load than wall time does, but a quiet
+machine is still best.
 """
 
 import argparse
@@ -36,6 +37,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
             "SECRET_KEY": "bench",
             "COMMENT_RATE_LIMIT": "100000 per minute",
+            "STATUS_LOOKUP_RATE_LIMIT": "100000 per minute",
             "MAIL_OUTBOX": str(folder / "outbox"),
         }
     )
@@ -47,29 +49,35 @@ def main() -> None:
         slug = make_consultation(db.session).slug
         db.session.commit()
     client = app.test_client()
-    cpu = []
+    cpu: dict[str, list[float]] = {"form": [], "submit": [], "receipt": []}
     for n in range(options.comments):
-        page = client.get(f"/en/consultations/{slug}").text
+        address = {"REMOTE_ADDR": f"127.1.{n // 250}.{n % 250 + 1}"}
+        started = time.process_time()
+        page = client.get(f"/en/consultations/{slug}", environ_base=address).text
+        cpu["form"].append(time.process_time() - started)
         fields = dict(TOKEN.findall(page))
         fields.update(body=LETTER.format(n=n), position="oppose", topics="privacy")
         fields.update(neighborhood="seward", display_name="", contact_email="", website="")
         started = time.process_time()
         answer = client.post(
-            f"/en/consultations/{slug}/comments",
-            data=fields,
-            environ_base={"REMOTE_ADDR": f"127.1.{n // 250}.{n % 250 + 1}"},
+            f"/en/consultations/{slug}/comments", data=fields, environ_base=address
         )
         # The response body has been produced; what runs when it is closed (jobs on the
         # embedded default) is not part of the request.
-        cpu.append(time.process_time() - started)
+        cpu["submit"].append(time.process_time() - started)
         assert answer.status_code == 303, answer.status_code
         answer.close()
-    warm = cpu[20:]
-    print(
-        f"submit POST CPU, {len(warm)} comments after 20 warm-up: "
-        f"median {statistics.median(warm) * 1000:.2f} ms, "
-        f"p90 {statistics.quantiles(warm, n=10)[-1] * 1000:.2f} ms"
-    )
+        started = time.process_time()
+        receipt = client.get(answer.location, environ_base=address)
+        cpu["receipt"].append(time.process_time() - started)
+        assert receipt.status_code == 200
+    for name, times in cpu.items():
+        warm = times[20:]
+        print(
+            f"{name:8} CPU, {len(warm)} requests after 20 warm-up: "
+            f"median {statistics.median(warm) * 1000:.2f} ms, "
+            f"p90 {statistics.quantiles(warm, n=10)[-1] * 1000:.2f} ms"
+        )
 
 
 if __name__ == "__main__":
