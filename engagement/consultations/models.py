@@ -30,7 +30,9 @@ class Consultation(Base):
     title: Mapped[dict[str, str]] = mapped_column(TranslatedText)
     summary: Mapped[dict[str, str]] = mapped_column(TranslatedText)
     #: Plain text: blank lines separate paragraphs, "## " starts a heading, "- " a list item.
-    body: Mapped[dict[str, str]] = mapped_column(TranslatedText)
+    #: The largest value by far, in four languages: loaded only where it is shown (the
+    #: consultation page, drawn once per worker and version), not with every comment or form.
+    body: Mapped[dict[str, str]] = mapped_column(TranslatedText, deferred=True)
     responsible_body: Mapped[dict[str, str]] = mapped_column(TranslatedText)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
