@@ -27,8 +27,12 @@ from engagement.auth.operations import create_staff
 from engagement.city_services.models import Service
 from engagement.comments.models import CommentStatus
 from engagement.config import PROJECT_ROOT
+from engagement.db import utcnow
 from engagement.geography.models import Community, Neighborhood
 from engagement.geography.operations import load_geography
+from engagement.jobs.models import Job, JobStatus
+from engagement.tallies.models import ReportFile
+from engagement.tallies.tasks import DRAW_REPORT
 from tests.city_services.builders import load_fixture_catalog
 from tests.conftest import STAFF_PASSWORD, sign_in
 from tests.factories import make_comment, make_consultation
@@ -202,7 +206,7 @@ def untranslated_text(page: str, data: set[str]) -> list[str]:
 
 
 def pages_to_check(
-    client: FlaskClient, slug: str, code: str, pending_id: int, code_id: int
+    client: FlaskClient, slug: str, code: str, pending_id: int, code_id: int, report_id: int
 ) -> list[tuple[str, str, Any]]:
     """(method, path, response) for every kind of page, errors included."""
     base = f"/{PSEUDO}"
@@ -267,16 +271,26 @@ def pages_to_check(
         f"{staff}/tallies/{slug}/tallies.json",
         f"{staff}/services/",
         f"{staff}/services/pothole",
+        f"{staff}/jobs/",
+        f"{staff}/tallies/{slug}/reports/{report_id}",
     ):
         response = client.get(path)
         response.get_data()  # read a streamed answer (the CSV) while its request is current
         pages.append(("GET", path, response))
+    # A PDF that is not drawn yet: back to the page that says so.
+    not_ready = f"{staff}/tallies/{slug}/reports/{report_id}.pdf"
+    pages.append(("GET", not_ready, client.get(not_ready, follow_redirects=True)))
     review = f"{moderation}/comments/{pending_id}"
     pages.append(("POST", f"{review}/redact", client.post(f"{review}/redact", data={})))
     pages.append(("POST", f"{review}/reject", client.post(f"{review}/reject", data={})))
     pages.append(("POST", f"{moderation}/enter", client.post(f"{moderation}/enter", data={})))
     pages.append(("POST", f"{comments}/{code}/report", client.post(f"{comments}/{code}/report")))
-    for path in (f"{staff}/accounts", f"{staff}/consultations/{slug}", f"{staff}/services/pothole"):
+    for path in (
+        f"{staff}/accounts",
+        f"{staff}/consultations/{slug}",
+        f"{staff}/services/pothole",
+        f"{staff}/jobs/rebuild-campaigns",
+    ):
         pages.append(("POST", path, client.post(path, data={})))
     return pages
 
@@ -290,6 +304,14 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
     )
     staff = create_staff(session, STAFF_EMAIL, StaffRole.ADMIN, STAFF_PASSWORD, "Pseudo Staff")
     load_fixture_catalog(session)
+    # A PDF report being drawn, and a job that failed: the jobs page lists it.
+    report = ReportFile(consultation_id=consultation.id, language=PSEUDO, query="")
+    session.add(report)
+    session.flush()
+    session.add(
+        Job(task=DRAW_REPORT, arguments={"report_id": report.id}, subject_id=report.id,
+            status=JobStatus.FAILED, attempts=3, last_error="OSError", finished_at=utcnow())
+    )  # fmt: skip
     session.commit()
     data = {
         staff.display_name,
@@ -307,12 +329,14 @@ def test_pseudo_locale_finds_no_untranslated_text(app: Flask, session: Any) -> N
         *session.scalars(select(Service.code)),
         "basura",
         "pothool",
+        "OSError",  # the kind of error a job met, as the program names it
     }
     slug, code = consultation.slug, comment.receipt_code
     client = app.test_client()
     urls = app.url_map.bind("localhost")
     covered, statuses = set(), set()
-    for method, path, response in pages_to_check(client, slug, code, pending.id, comment.id):
+    pages = pages_to_check(client, slug, code, pending.id, comment.id, report.id)
+    for method, path, response in pages:
         assert response.status_code < 500, path
         page = "" if response.mimetype == "application/pdf" else response.get_data(as_text=True)
         if response.mimetype == "text/csv":

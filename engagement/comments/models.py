@@ -94,6 +94,11 @@ STATUS_LABELS = {
 }
 
 
+#: The statuses in which a comment is public and counted: the one definition of "published"
+#: (``engagement.comments.queries.is_published`` turns it into SQL).
+PUBLISHED_STATUSES = (CommentStatus.PUBLISHED,)
+
+
 class RejectionReason(StrEnum):
     SPAM = "spam"
     HARASSMENT = "harassment"

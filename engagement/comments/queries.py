@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, inspect, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from engagement.comments.models import (
+    PUBLISHED_STATUSES,
     REJECTION_REASON_LABELS,
     RESIDENCE_LABELS,
     STATUS_LABELS,
@@ -36,12 +37,9 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 _SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212]")
 
 
-#: The one definition of a comment the public can read and the council counts.
-PUBLISHED_STATUSES = (CommentStatus.PUBLISHED,)
-
-
 def is_published() -> ColumnElement[bool]:
-    """SQL condition: the comment is public and counted (see PUBLISHED_STATUSES)."""
+    """SQL condition: the comment is public and counted (PUBLISHED_STATUSES, the one definition
+    of a comment the public can read and the council counts)."""
     return Comment.status.in_(PUBLISHED_STATUSES)
 
 
@@ -588,3 +586,15 @@ def receipt_by_code(session: Session, typed_code: str) -> Receipt:
         text=comment.public_text if shows_text else None,
         record=received_record(comment) if shows_text and comment.published_body is None else None,
     )
+
+
+def changes_public_record(obj: object) -> bool:
+    """Whether a new, changed or removed row alters what the public reads (the lists,
+    permalinks, tallies and open data): a comment that is, or was until now, published."""
+    if not isinstance(obj, Comment):
+        return False
+    state = inspect(obj)
+    if obj.status in PUBLISHED_STATUSES or state.deleted:
+        return True
+    before = state.attrs.status.history.deleted
+    return bool(before) and before[0] in PUBLISHED_STATUSES
