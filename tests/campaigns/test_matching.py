@@ -182,9 +182,7 @@ def test_a_failing_match_never_costs_the_comment(
     assert session.scalar(select(SignatureBand.comment_id)) is None
     job = session.scalar(select(Job).where(Job.subject_id == stored.id))
     assert job is not None
-    assert (job.status, job.failures, job.last_error) == (
-        JobStatus.PENDING, 1, "IntegrityError"
-    )
+    assert (job.status, job.failures, job.last_error) == (JobStatus.PENDING, 1, "IntegrityError")
     receipt = resident.client.get(answer.location).text
     assert "Checking for copies of a form letter" in receipt
 
