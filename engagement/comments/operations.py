@@ -201,11 +201,15 @@ def submit_comment(
     )
     session.add(comment)
     session.flush()
-    # The automatic flags moderators see.
-    session.add_all(CommentFlag(comment_id=comment.id, flag=flag) for flag in flags)
+    _flag(session, comment, flags)
     if long_enough:
         _check_for_copies(session, comment)
     return comment
+
+
+def _flag(session: Session, comment: Comment, flags: list[Flag]) -> None:
+    """Record the automatic flags moderators see (with the comment, in its transaction)."""
+    session.add_all(CommentFlag(comment_id=comment.id, flag=flag) for flag in flags)
 
 
 def _check_for_copies(session: Session, comment: Comment) -> None:

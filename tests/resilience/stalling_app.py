@@ -17,8 +17,8 @@ STALL_MARKER = "STALL-THIS-WORKER"
 _raise_flags = operations._flag
 
 
-def _flag_then_stall(session: Any, comment: Any) -> None:
-    _raise_flags(session, comment)
+def _flag_then_stall(session: Any, comment: Any, flags: Any) -> None:
+    _raise_flags(session, comment, flags)
     if STALL_MARKER in comment.body:
         session.flush()
         Path(os.environ["STALL_FILE"]).write_text(str(os.getpid()))
