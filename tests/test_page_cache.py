@@ -1,6 +1,7 @@
 """Pages and reference data kept by each worker: an edit shows everywhere at once, and nobody
 gets another visitor's tokens or a staff member's page."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,25 +21,28 @@ from tests.factories import make_comment
 from tests.resilience.conftest import SECRET_KEY, SLUG
 
 
-def _worker(database_url: str, tmp_path: Path) -> Flask:
-    """One gunicorn worker's app: its own engine, its own kept copies."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URL": database_url,
-            "SECRET_KEY": SECRET_KEY,
-            "TESTING": True,
-            "SERVER_NAME": "localhost",
-            "MAIL_OUTBOX": str(tmp_path / "outbox"),
-        }
-    )
-    app.test_client_class = BrowserLikeClient
-    return app
+@pytest.fixture
+def workers(database_url: str, tmp_path: Path) -> Iterator[list[Flask]]:
+    """Two gunicorn workers' apps on one database: each its own engine, its own kept copies."""
+    apps = []
+    for __ in range(2):
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URL": database_url,
+                "SECRET_KEY": SECRET_KEY,
+                "TESTING": True,
+                "SERVER_NAME": "localhost",
+                "MAIL_OUTBOX": str(tmp_path / "outbox"),
+            }
+        )
+        app.test_client_class = BrowserLikeClient
+        apps.append(app)
+    yield apps
+    for app in apps:
+        app.extensions["db"].engine.dispose()
 
 
-def test_an_edit_to_reference_data_shows_on_every_worker_at_once(
-    database_url: str, tmp_path: Path
-) -> None:
-    workers = [_worker(database_url, tmp_path) for _ in range(2)]
+def test_an_edit_to_reference_data_shows_on_every_worker_at_once(workers: list[Flask]) -> None:
     with workers[0].app_context():
         consultation = consultation_by_slug(db.session, SLUG)
         make_comment(db.session, consultation, body="Published before the edit.")
