@@ -13,13 +13,16 @@ Run: ``python -m bench.intake --seconds 5`` (``make bench`` uses 30 s).
 """
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +150,28 @@ class Octets:
         return octet
 
 
+@contextlib.contextmanager
+def job_worker(env: dict[str, str], log_file: Path) -> Iterator[None]:
+    """One `flask worker` beside gunicorn while ours is measured with a job queue."""
+    if "JOBS_REDIS_URL" not in env:
+        yield
+        return
+    from redis import Redis
+
+    Redis.from_url(env["JOBS_REDIS_URL"]).flushdb()
+    with log_file.open("ab") as log:
+        worker = subprocess.Popen(
+            [str(PROJECT_ROOT / ".venv" / "bin" / "flask"), "--app", "app", "worker"],
+            cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
 def measure(
     app: App,
     settings: WorkerSettings,
@@ -163,6 +188,10 @@ def measure(
         "RATELIMIT_STORAGE_URI": options.ratelimit_storage,
         "FLASK_RATELIMIT_KEY_PREFIX": "bench",
     }
+    if app is OURS and options.jobs_redis:
+        # As in production: the form-letter checks go to a queue, and one `flask worker` on the
+        # same machine works through it (its CPU shows in the machine's share, not gunicorn's).
+        env["JOBS_REDIS_URL"] = options.jobs_redis
     result = Measurement(app.name, settings.label)
     timing = [
         "--seconds",
@@ -174,9 +203,12 @@ def measure(
     ]
     timeout = options.seconds + options.warmup + 120
     log_file = work_dir / f"gunicorn-{app.name}-{settings.worker_class}.log"
-    with Gunicorn(
-        app.module, env, settings, log_file=log_file, health_path=app.health_path
-    ) as server:
+    with (
+        Gunicorn(
+            app.module, env, settings, log_file=log_file, health_path=app.health_path
+        ) as server,
+        job_worker(env, work_dir / "worker.log"),
+    ):
         before = database.count(url, app.stored_sql)
         spies: list[subprocess.Popen[bytes]] = []
         spy_dir = Path(options.profile or work_dir) / settings.worker_class
@@ -366,6 +398,11 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--database", default=database.DEFAULT_NAME)
     parser.add_argument("--profile", metavar="DIR", help="py-spy the workers during saturation")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument(
+        "--jobs-redis",
+        default="redis://127.0.0.1:6379/12",
+        help="the job queue for ours, worked by one `flask worker` ('' to run jobs inline)",
+    )
     return parser
 
 

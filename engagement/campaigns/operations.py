@@ -139,8 +139,12 @@ def match_comment(session: Session, comment: Comment) -> Campaign | None:
     hashes = shingles(comment.body)
     if hashes is None:
         return None
+    # FOR NO KEY UPDATE: matches wait for each other, but comments being stored (whose foreign
+    # key takes FOR KEY SHARE on the consultation) never wait for a match.
     session.execute(
-        select(Consultation.id).where(Consultation.id == comment.consultation_id).with_for_update()
+        select(Consultation.id)
+        .where(Consultation.id == comment.consultation_id)
+        .with_for_update(key_share=True)
     )
     keys = band_keys(hashes)
     earliest = session.execute(
