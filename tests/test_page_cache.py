@@ -83,10 +83,14 @@ def test_a_comment_published_shows_in_the_kept_pages_at_once(
     app: Flask, client: Any, session: Any, consultation: Any
 ) -> None:
     listing = f"/en/consultations/{consultation.slug}/comments"
+    feed = f"/api/v1/consultations/{consultation.slug}/comments?lang=es"
     assert "Published a moment ago." not in client.get(listing).text
+    assert client.get(feed).get_json()["data"] == []
     make_comment(session, consultation, body="Published a moment ago.")
     session.commit()
     assert "Published a moment ago." in client.get(listing).text
+    [published] = client.get(feed).get_json()["data"]
+    assert published["text"] == "Published a moment ago."
 
 
 def test_each_visitor_gets_tokens_of_their_own_from_a_kept_form(

@@ -53,6 +53,7 @@ from engagement.db import db, utcnow
 from engagement.errors import NotFound, error_response
 from engagement.extensions import limiter
 from engagement.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
+from engagement.page_cache import public_page
 from engagement.tallies.exports import open_data_csv, tally_json
 from engagement.tallies.queries import (
     TallyFilters,
@@ -169,6 +170,7 @@ def consultation(slug: str) -> Response:
 
 @bp.get("/consultations/<slug>/comments")
 @api_limit
+@public_page(max_age=60)
 def comments(slug: str) -> Response:
     query = Query(request.args, COMMENT_PARAMETERS)
     found = _consultation(slug)
@@ -190,6 +192,7 @@ def comments(slug: str) -> Response:
 
 @bp.get("/consultations/<slug>/tallies")
 @api_limit
+@public_page(max_age=60)
 def tallies(slug: str) -> Response:
     """Every table of the council report, for the published comments."""
     query = Query(request.args, TALLY_PARAMETERS)
