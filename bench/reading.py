@@ -248,6 +248,8 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         }
         octet = 100
         for page in pages(url):
+            if options.only and not any(word in page.name for word in options.only.split(",")):
+                continue
             if not registered(url, page.path):
                 print(f"  {page.name:34} not available yet ({page.path})")
                 rows.append(
@@ -312,6 +314,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--worker", choices=sorted(SETTINGS), default="gthread")
     parser.add_argument("--server-url", default=database.DEFAULT_SERVER)
     parser.add_argument("--database", default=database.DEFAULT_NAME)
+    parser.add_argument("--only", default="", help="pages whose name has one of these words")
     return parser
 
 
