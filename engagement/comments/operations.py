@@ -96,7 +96,11 @@ def canonical_record(
     return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def received_record(comment: Comment) -> str:
+def received_record(comment: Comment, neighborhood: str | None = None) -> str:
+    """The canonical record of a stored comment (``neighborhood``: its slug, when the caller
+    knows it without loading the neighborhood)."""
+    if neighborhood is None and comment.neighborhood is not None:
+        neighborhood = comment.neighborhood.slug
     return canonical_record(
         consultation=comment.consultation.slug,
         receipt=comment.receipt_code,
@@ -104,7 +108,7 @@ def received_record(comment: Comment) -> str:
         text=comment.body,
         position=comment.position,
         topics=[topic.slug for topic in comment.topics],
-        neighborhood=comment.neighborhood.slug if comment.neighborhood else None,
+        neighborhood=neighborhood,
         residence=comment.residence,
         display_name=comment.display_name,
         language=comment.locale,
@@ -185,19 +189,7 @@ def submit_comment(
     )
     _place(session, comment, draft.neighborhood)
     comment.fingerprint = fingerprint_of(
-        canonical_record(
-            consultation=consultation.slug,
-            receipt=comment.receipt_code,
-            received_at=comment.submitted_at,
-            text=comment.body,
-            position=comment.position,
-            topics=[topic.slug for topic in topics],
-            neighborhood=draft.neighborhood if comment.neighborhood_id else None,
-            residence=comment.residence,
-            display_name=comment.display_name,
-            language=comment.locale,
-            channel=comment.channel,
-        )
+        received_record(comment, draft.neighborhood if comment.neighborhood_id else None)
     )
     session.add(comment)
     session.flush()

@@ -85,8 +85,13 @@ def enqueue(
     )
     session.add(job)
     session.flush()
-    session.info.setdefault("enqueued_jobs", []).append(job.id)
+    _run_after_commit(session, job.id)
     return job
+
+
+def _run_after_commit(session: Session, job_id: int) -> None:
+    """Hand the job to the runner once this transaction commits (engagement.jobs.runners)."""
+    session.info.setdefault("enqueued_jobs", []).append(job_id)
 
 
 def claim(
@@ -204,5 +209,5 @@ def retry_job(session: Session, job_id: int) -> Job:
     job.lease_until = utcnow()
     job.finished_at = None
     session.flush()
-    session.info.setdefault("enqueued_jobs", []).append(job.id)
+    _run_after_commit(session, job.id)
     return job

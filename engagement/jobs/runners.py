@@ -235,7 +235,8 @@ class QueueRunner:
         from rq import Retry
 
         queue = self._queue()
-        retry = Retry(max=len(intervals(app)), interval=intervals(app)) if intervals(app) else None
+        waits = intervals(app)
+        retry = Retry(max=len(waits), interval=waits) if waits else None
         with self.redis.pipeline() as pipe:
             for job_id in job_ids:
                 queue.enqueue_call(
@@ -395,11 +396,6 @@ def _on_commit(session: Session) -> None:
         runner().committed(job_ids)
 
 
-def _on_rollback(session: Session) -> None:
-    # A rollback takes the jobs back with the change: nothing is handed over.
-    session.info.pop("enqueued_jobs", None)
-
-
 #: The modules whose tasks the jobs of this app may name (imported so that they are registered,
 #: in web and worker processes alike).
 TASK_MODULES = (
@@ -426,5 +422,7 @@ def init_app(app: Flask) -> None:
 
 
 def _on_soft_rollback(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
-        _on_rollback(session)
+    # Rolling back the outermost transaction (not a savepoint) takes the jobs back with the
+    # change: nothing is handed over.
+    if previous_transaction.parent is None:
+        session.info.pop("enqueued_jobs", None)

@@ -93,9 +93,7 @@ def tally_place_label(place: Any) -> str:
 @bp.app_template_global()
 def tally_url(endpoint: str) -> str:
     """The same tallies, same filters, in another form (report, PDF, CSV, JSON)."""
-    fields = TallyFilterForm.field_names()
-    query = {key: value for key, value in request.args.items(multi=True) if key in fields}
-    return url_for(endpoint, slug=request.view_args["slug"], **query)  # type: ignore[index]
+    return url_for(endpoint, slug=request.view_args["slug"], **dict(_filter_args()))  # type: ignore[index]
 
 
 # --- public ------------------------------------------------------------------------------
@@ -139,7 +137,7 @@ def pdf(slug: str) -> BaseResponse | tuple[str, int]:
         return _render("tallies/report.html", consultation, form, result, staff=True)
     if result.total.total.comments > current_app.config["PDF_IN_REQUEST_MAX_COMMENTS"]:
         requested = request_report_file(
-            db.session, consultation, current_language(), _filter_query(), current_user.id
+            db.session, consultation, current_language(), urlencode(_filter_args()), current_user.id
         )
         db.session.commit()
         return redirect(url_for("tallies.report_file", slug=slug, report_id=requested.id), 303)
@@ -147,9 +145,10 @@ def pdf(slug: str) -> BaseResponse | tuple[str, int]:
     return _pdf_response(report_pdf(page, request.url_root), slug)
 
 
-def _filter_query() -> str:
+def _filter_args() -> list[tuple[str, str]]:
+    """The tally filters of this request's address, and nothing else from it."""
     fields = TallyFilterForm.field_names()
-    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k in fields])
+    return [(key, value) for key, value in request.args.items(multi=True) if key in fields]
 
 
 def _pdf_response(pdf: bytes, slug: str) -> Response:
