@@ -46,7 +46,7 @@ def _page(rebuild: RebuildForm, status: int) -> tuple[str, int]:
         running=running,
         progress={job.id: jobs.progress_of(job.id) for job in running},
         failed=failed_jobs(db.session),
-        tasks=TASKS,
+        task_labels={name: task.label for name, task in TASKS.items()},
         status_labels=JOB_STATUS_LABELS,
         retry=RetryForm(formdata=None),
         rebuild=rebuild,
